@@ -1,0 +1,41 @@
+# Mind the Gap — the two commands of the README:
+#   make book   set up .venv (first time) and build the executed book into _build/html
+#   make test   set up .venv (first time) and run every test (pytest + nbval over notebooks/)
+# Variables: VENV (default .venv), PYTHON (default python3), GAPNOTES_DATA_DIR (offline data folder).
+
+VENV ?= .venv
+PYTHON ?= python3
+PY := $(VENV)/bin/python
+
+# Offline here and in CI: read the released embeddings from the shared folder when it exists.
+SHARED_FEATURES := $(abspath ../shared/data/modality-gap-features)
+ifeq ($(origin GAPNOTES_DATA_DIR), undefined)
+  ifneq ($(wildcard $(SHARED_FEATURES)/features_clip.npy),)
+    export GAPNOTES_DATA_DIR := $(SHARED_FEATURES)
+  endif
+endif
+
+.PHONY: install book test lint clean
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --upgrade --quiet pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	touch $@
+
+install: $(VENV)/.installed
+
+book: install
+	$(VENV)/bin/jupyter-book build . --warningiserror --nitpick --keep-going
+	@echo "Book written to _build/html/index.html"
+
+test: install
+	$(VENV)/bin/ruff check gapnotes tests
+	$(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check gapnotes tests
+
+clean:
+	rm -rf _build

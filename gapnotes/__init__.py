@@ -1,0 +1,29 @@
+"""gapnotes — the helper package of the book *Mind the Gap*.
+
+Modules, one idea each:
+
+- :mod:`gapnotes.metrics` — the gap, cone, retrieval and clustering measurements.
+- :mod:`gapnotes.geometry` — normalising, shifting and aligning modalities.
+- :mod:`gapnotes.data` — downloads (sha256-checked, cached, offline override) and data sets.
+- :mod:`gapnotes.plots` — the book's figure style and recurring plots.
+- :mod:`gapnotes.device` — CPU / CUDA / MPS selection and seeding.
+
+Submodules are imported lazily, so ``import gapnotes`` stays cheap (no torch).
+"""
+
+from __future__ import annotations
+
+import importlib
+
+__version__ = "0.1.0"
+
+#: Where the book lives; the Colab setup cells install gapnotes from here.
+REPOSITORY_URL = "https://github.com/mind-the-gap-book/mind-the-gap"
+
+_SUBMODULES = {"metrics", "geometry", "data", "plots", "device", "cone", "synthetic", "models", "losses", "train", "simulate"}
+
+
+def __getattr__(name):
+    if name in _SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,167 @@
+"""Geometric operations on embedding spaces: normalising, shifting and aligning modalities.
+
+All functions take array-likes of shape (N, D) (NumPy or torch), never modify their
+input, and return new NumPy arrays whose rows are unit vectors.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validation import as_embeddings, check_float, check_same_rows, row_norms
+from .metrics import _normalized, gap_vector
+
+__all__ = ["normalize", "shift_along_gap", "center_modalities", "procrustes_align", "project_2d"]
+
+
+def normalize(x) -> np.ndarray:
+    """Return x with every row scaled to unit Euclidean norm, x̂_i = x_i / ‖x_i‖.
+
+    Parameters
+    ----------
+    x : array-like, shape (N, D); no all-zero rows.
+
+    Returns
+    -------
+    np.ndarray, shape (N, D), float32 (float64 if x is float64).
+    """
+    return _normalized(as_embeddings(x, "x"), "x")
+
+
+def shift_along_gap(x, y, lam: float):
+    """Move the two modalities towards (λ > 0) or away from (λ < 0) each other.
+
+    The shift of Liang et al. (2022, Sec. 4.1). With ĝ = Δ/‖Δ‖ the unit gap vector,
+    Δ = mean(x̂) − mean(ŷ)::
+
+        x'_i = normalize(x̂_i − ½ λ ĝ)
+        y'_i = normalize(ŷ_i + ½ λ ĝ)
+
+    λ is measured in the units of the gap: λ ≈ ‖Δ‖ (the current gap) brings the
+    two centres close together, λ = 0 returns the normalised inputs, λ < 0 widens
+    the gap. Re-normalisation keeps every point on the unit sphere, so the new gap
+    is not exactly ‖Δ‖ − λ: measure it with :func:`gapnotes.metrics.modality_gap`.
+
+    Parameters
+    ----------
+    x : array-like, shape (N, D)
+    y : array-like, shape (M, D)
+    lam : float
+
+    Returns
+    -------
+    (x_shifted, y_shifted) : two np.ndarrays of the input shapes.
+    """
+    x = as_embeddings(x, "x")
+    y = as_embeddings(y, "y")
+    if x.shape[1] != y.shape[1]:
+        raise ValueError(f"x has dimension {x.shape[1]} but y has {y.shape[1]}")
+    lam = check_float(lam, "lam")
+    delta = gap_vector(x, y)
+    norm = np.linalg.norm(delta)
+    xn, yn = _normalized(x, "x"), _normalized(y, "y")
+    if lam == 0.0:
+        return xn, yn
+    if norm == 0:
+        raise ValueError("x and y have the same centre: the gap direction is undefined, so lam must be 0")
+    step = (0.5 * lam * delta / norm).astype(xn.dtype)
+    xn -= step
+    yn += step
+    # In place: the normalised copies are the only (N, D) arrays this function makes.
+    xn /= row_norms(xn, "shifted x").astype(xn.dtype)[:, None]
+    yn /= row_norms(yn, "shifted y").astype(yn.dtype)[:, None]
+    return xn, yn
+
+
+def center_modalities(x, y):
+    """Remove each modality's own mean, then re-normalise.
+
+    x'_i = normalize(x̂_i − mean_j x̂_j),  y'_i = normalize(ŷ_i − mean_j ŷ_j).
+
+    Both clouds end up centred on the origin, so their centres coincide (gap ≈ 0).
+    The per-modality centering used by GR-CLIP (arXiv 2507.19054) for mixed-modality
+    search. Needs at least 2 rows per modality (one row minus its mean is zero).
+
+    Returns
+    -------
+    (x_centred, y_centred)
+    """
+    x = as_embeddings(x, "x", min_rows=2)
+    y = as_embeddings(y, "y", min_rows=2)
+    if x.shape[1] != y.shape[1]:
+        raise ValueError(f"x has dimension {x.shape[1]} but y has {y.shape[1]}")
+    out = []
+    for arr, name in ((x, "x"), (y, "y")):
+        arr_n = _normalized(arr, name)
+        arr_n -= arr_n.mean(axis=0, dtype=np.float64).astype(arr_n.dtype)
+        arr_n /= row_norms(arr_n, f"centred {name}").astype(arr_n.dtype)[:, None]
+        out.append(arr_n)
+    return out[0], out[1]
+
+
+def procrustes_align(source, target):
+    """Rotate ``source`` onto ``target`` with the best orthogonal map (orthogonal Procrustes).
+
+    Finds R = argmin_{RᵀR = I} ‖Ŝ R − T̂‖_F over normalised rows, R = U Vᵀ where
+    U Σ Vᵀ = Ŝᵀ T̂. Rotations preserve every angle within ``source``, so retrieval
+    *inside* a modality is unchanged while matched pairs are brought together.
+
+    Parameters
+    ----------
+    source, target : array-like, shape (N, D)
+        Row i of source corresponds to row i of target.
+
+    Returns
+    -------
+    (aligned, rotation) : aligned = normalize(Ŝ R) of shape (N, D); rotation (D, D).
+    """
+    s = as_embeddings(source, "source")
+    t = as_embeddings(target, "target")
+    check_same_rows(s, t, "source", "target")
+    sn = _normalized(s, "source").astype(np.float64)
+    tn = _normalized(t, "target").astype(np.float64)
+    u, _, vt = np.linalg.svd(sn.T @ tn)
+    rotation = u @ vt
+    aligned = sn @ rotation
+    aligned /= np.linalg.norm(aligned, axis=1, keepdims=True)
+    dtype = np.float64 if s.dtype == np.float64 else np.float32
+    return aligned.astype(dtype), rotation
+
+
+def project_2d(points, method: str = "pca", seed: int = 0, n_neighbors: int = 15) -> np.ndarray:
+    """Project L2-normalised points to 2-D for plotting.
+
+    Parameters
+    ----------
+    points : array-like, shape (N, D)
+    method : {"pca", "umap"}
+        PCA is linear and keeps distances along the top two directions (so the gap
+        shows as a real distance); UMAP (umap-learn) keeps neighbourhoods.
+    seed : int
+    n_neighbors : int
+        UMAP's neighbourhood size (ignored by PCA).
+
+    Returns
+    -------
+    np.ndarray, shape (N, 2)
+    """
+    from ._validation import check_int
+
+    x = _normalized(as_embeddings(points, "points", min_rows=3), "points")
+    seed = check_int(seed, "seed", minimum=0)
+    if method == "pca":
+        from sklearn.decomposition import PCA
+
+        return PCA(n_components=2, random_state=seed).fit_transform(x)
+    if method == "umap":
+        import warnings
+
+        import umap
+
+        n_neighbors = check_int(n_neighbors, "n_neighbors", minimum=2)
+        with warnings.catch_warnings():
+            # umap warns that a fixed random_state disables parallelism: that is the point.
+            warnings.simplefilter("ignore", UserWarning)
+            reducer = umap.UMAP(n_components=2, n_neighbors=min(n_neighbors, len(x) - 1), metric="cosine", random_state=seed)
+            return reducer.fit_transform(x)
+    raise ValueError(f"method must be 'pca' or 'umap', got {method!r}")
