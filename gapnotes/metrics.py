@@ -254,8 +254,8 @@ def clustering_scores(
     dict with ``v_measure``, ``nmi``, ``ari``, ``homogeneity``, ``completeness``
     (all in [0, 1] except ARI, which can dip below 0).
     """
-    from sklearn.cluster import KMeans, MiniBatchKMeans
     from sklearn import metrics as skm
+    from sklearn.cluster import KMeans, MiniBatchKMeans
 
     x = as_embeddings(embeddings, "embeddings", min_rows=2)
     labels = as_labels(labels, "labels", len(x))
