@@ -23,6 +23,7 @@ __all__ = [
     "mean_cosine_similarity",
     "true_pair_cosine",
     "linear_separability",
+    "held_out_accuracy",
     "recall_at_k",
     "clustering_scores",
     "pooled",
@@ -114,6 +115,39 @@ def true_pair_cosine(x, y) -> float:
     return float(np.mean(dots / (row_norms(x, "x") * row_norms(y, "y"))))
 
 
+def held_out_accuracy(embeddings, labels, seed: int = 0, test_size: float = 0.5) -> float:
+    """Held-out accuracy of a logistic-regression classifier predicting ``labels`` from embeddings.
+
+    The embeddings are L2-normalised; a stratified ``test_size`` fraction is held out.
+    Chance level is the frequency of the most common class.
+
+    Parameters
+    ----------
+    embeddings : array-like, shape (N, D)
+    labels : array-like, shape (N,)
+    seed : int
+        Seed for the split and the solver.
+    test_size : float in (0, 1)
+    """
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import train_test_split
+
+    x = as_embeddings(embeddings, "embeddings", min_rows=2)
+    labels = as_labels(labels, "labels", len(x))
+    seed = check_int(seed, "seed", minimum=0)
+    test_size = check_float(test_size, "test_size")
+    if not 0 < test_size < 1:
+        raise ValueError(f"test_size must lie in (0, 1), got {test_size}")
+    if len(np.unique(labels)) < 2:
+        raise ValueError("labels must contain at least two classes")
+    train_x, test_x, train_t, test_t = train_test_split(
+        _normalized(x, "embeddings"), labels, test_size=test_size, random_state=seed, stratify=labels
+    )
+    clf = LogisticRegression(max_iter=2000, random_state=seed)
+    clf.fit(train_x, train_t)
+    return float(clf.score(test_x, test_t))
+
+
 def linear_separability(x, y, seed: int = 0, test_size: float = 0.5) -> float:
     """Held-out accuracy of a logistic-regression classifier telling modality x from y.
 
@@ -130,25 +164,8 @@ def linear_separability(x, y, seed: int = 0, test_size: float = 0.5) -> float:
     test_size : float in (0, 1)
         Fraction of the points held out.
     """
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import train_test_split
-
-    x = as_embeddings(x, "x", min_rows=2)
-    y = as_embeddings(y, "y", min_rows=2)
-    if x.shape[1] != y.shape[1]:
-        raise ValueError(f"x has dimension {x.shape[1]} but y has {y.shape[1]}")
-    seed = check_int(seed, "seed", minimum=0)
-    test_size = check_float(test_size, "test_size")
-    if not 0 < test_size < 1:
-        raise ValueError(f"test_size must lie in (0, 1), got {test_size}")
-    data = np.concatenate([_normalized(x, "x"), _normalized(y, "y")])
-    target = np.r_[np.zeros(len(x), int), np.ones(len(y), int)]
-    train_x, test_x, train_t, test_t = train_test_split(
-        data, target, test_size=test_size, random_state=seed, stratify=target
-    )
-    clf = LogisticRegression(max_iter=2000, random_state=seed)
-    clf.fit(train_x, train_t)
-    return float(clf.score(test_x, test_t))
+    points, modality = pooled(as_embeddings(x, "x", min_rows=2), as_embeddings(y, "y", min_rows=2))
+    return held_out_accuracy(points, modality, seed=seed, test_size=test_size)
 
 
 def _block_rows(n_cols: int) -> int:

@@ -18,8 +18,13 @@ MODALITY_COLORS = ("#0173B2", "#DE8F05")
 
 def set_book_style() -> None:
     """Apply the book's seaborn theme: white grid, colour-blind palette, readable sizes."""
+    import warnings
+
     import matplotlib as mpl
     import seaborn as sns
+
+    # seaborn's FacetGrid calls tight_layout, which warns under constrained layout; harmless.
+    warnings.filterwarnings("ignore", message="The figure layout has changed to tight")
 
     sns.set_theme(context="notebook", style="whitegrid", palette="colorblind")
     mpl.rcParams.update(
