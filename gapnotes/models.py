@@ -6,14 +6,31 @@ Random-initialised full-size towers (chapter 1) come from
 
 from __future__ import annotations
 
+import json
 import logging
+import math
+import os
+import tempfile
+from pathlib import Path
 
 import numpy as np
 
 from ._validation import check_int
 from .device import get_device
 
-__all__ = ["create_random_clip", "embed_images", "embed_texts", "random_text_tokens", "OPENAI_MEAN", "OPENAI_STD"]
+__all__ = [
+    "create_random_clip",
+    "tiny_clip_config",
+    "create_tiny_clip",
+    "save_open_clip_checkpoint",
+    "load_open_clip_checkpoint",
+    "tokenizer_for",
+    "embed_images",
+    "embed_texts",
+    "random_text_tokens",
+    "OPENAI_MEAN",
+    "OPENAI_STD",
+]
 
 OPENAI_MEAN = (0.48145466, 0.4578275, 0.40821073)
 OPENAI_STD = (0.26862954, 0.26130258, 0.27577711)
@@ -137,3 +154,115 @@ def random_text_tokens(n: int, context_length: int = 77, vocab_size: int = 49408
         tokens[i, 1 : length - 1] = rng.integers(0, sot, size=length - 2)
         tokens[i, length - 1] = eot
     return torch.from_numpy(tokens)
+
+
+def tiny_clip_config(embed_dim: int = 64, width: int = 64, layers: int = 2, image_size: int = 32,
+                     patch_size: int = 8, context_length: int = 16) -> dict:
+    """An open_clip model config (the JSON format of open_clip's ``model_configs``) for a tiny CLIP.
+
+    Real architecture, small sizes: a ViT image tower (``image_size``/``patch_size``
+    patches) and a causal text transformer over open_clip's 49,408-token BPE vocabulary,
+    both ``layers`` deep and ``width`` wide, projected to ``embed_dim``.
+    """
+    from ._validation import check_int
+
+    for value, name in ((embed_dim, "embed_dim"), (width, "width"), (layers, "layers"),
+                        (image_size, "image_size"), (patch_size, "patch_size"), (context_length, "context_length")):
+        check_int(value, name, minimum=1)
+    if image_size % patch_size:
+        raise ValueError(f"image_size ({image_size}) must be a multiple of patch_size ({patch_size})")
+    heads = max(1, width // 32)
+    return {
+        "embed_dim": embed_dim,
+        "vision_cfg": {"image_size": image_size, "layers": layers, "width": width, "head_width": width // heads,
+                       "patch_size": patch_size, "mlp_ratio": 2.0},
+        "text_cfg": {"context_length": context_length, "vocab_size": 49408, "width": width, "heads": heads,
+                     "layers": layers, "mlp_ratio": 2.0},
+    }
+
+
+def create_tiny_clip(model_cfg: dict | None = None, seed: int = 0, init_temperature: float = 0.07,
+                     learn_temperature: bool = True, device=None):
+    """Build open_clip's ``CLIP`` class from a tiny config, at random initialisation.
+
+    Parameters
+    ----------
+    model_cfg : dict from :func:`tiny_clip_config` (default: its defaults)
+    seed : int, seeds the weights
+    init_temperature : float > 0, τ at step 0 (logit scale = log(1/τ))
+    learn_temperature : bool, whether ``logit_scale`` gets gradients
+    device : default :func:`gapnotes.device.get_device`
+    """
+    import torch
+    from open_clip.model import CLIP, CLIPTextCfg, CLIPVisionCfg
+
+    from ._validation import check_float
+
+    cfg = model_cfg or tiny_clip_config()
+    seed = check_int(seed, "seed", minimum=0)
+    tau = check_float(init_temperature, "init_temperature", positive=True, allow_zero=False)
+    torch.manual_seed(seed)
+    model = CLIP(cfg["embed_dim"], CLIPVisionCfg(**cfg["vision_cfg"]), CLIPTextCfg(**cfg["text_cfg"]),
+                 init_logit_scale=math.log(1.0 / tau))
+    model.logit_scale.requires_grad_(bool(learn_temperature))
+    return model.to(get_device(device) if device else get_device())
+
+
+def save_open_clip_checkpoint(model, path, model_cfg: dict) -> Path:
+    """Save ``model`` as an open_clip checkpoint: ``<path>.pt`` (state dict) and ``<path>.json`` (config).
+
+    The pair loads back with :func:`load_open_clip_checkpoint`, or in plain open_clip with
+    ``open_clip.add_model_config("<path>.json")`` and
+    ``open_clip.create_model("<name>", pretrained="<path>.pt")``. Both files are written to
+    temporary names and renamed, so an interrupted save never leaves a half-written file.
+    Returns the path of the ``.pt`` file.
+    """
+    import torch
+
+    path = Path(path)
+    if path.suffix in (".pt", ".json"):
+        path = path.with_suffix("")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
+    for suffix, writer in ((".json", lambda f: f.write(json.dumps(model_cfg, indent=2).encode())),
+                           (".pt", lambda f: torch.save({"state_dict": state}, f))):
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}", suffix=suffix + ".part")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                writer(handle)
+            os.replace(tmp, path.with_suffix(suffix))
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+    return path.with_suffix(".pt")
+
+
+def load_open_clip_checkpoint(path, device=None):
+    """Load a model saved by :func:`save_open_clip_checkpoint` through open_clip itself.
+
+    Registers ``<path>.json`` as an open_clip model config named after the file and calls
+    ``open_clip.create_model(name, pretrained="<path>.pt")`` (which reads the weights with
+    ``torch.load(weights_only=True)``). Returns ``(model, tokenizer, model_cfg)``, the model in
+    eval mode.
+    """
+    import open_clip
+
+    path = Path(path)
+    if path.suffix in (".pt", ".json"):
+        path = path.with_suffix("")
+    ckpt, cfg_file = path.with_suffix(".pt"), path.with_suffix(".json")
+    for f in (ckpt, cfg_file):
+        if not f.is_file():
+            raise FileNotFoundError(f"path: {f} does not exist (expected {path.name}.pt and {path.name}.json)")
+    model_cfg = json.loads(cfg_file.read_text())
+    open_clip.add_model_config(cfg_file)
+    model = open_clip.create_model(path.name, pretrained=str(ckpt), device=get_device(device) if device else get_device())
+    model.eval()
+    return model, tokenizer_for(model_cfg), model_cfg
+
+
+def tokenizer_for(model_cfg: dict):
+    """open_clip's BPE tokenizer with the context length of ``model_cfg``."""
+    from open_clip.tokenizer import SimpleTokenizer
+
+    return SimpleTokenizer(context_length=int(model_cfg["text_cfg"]["context_length"]))

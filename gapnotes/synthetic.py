@@ -202,11 +202,14 @@ def make_shapes(
 def make_splits(n_train: int = 8000, n_val: int = 1000, n_test: int = 1000, seed: int = 0, **kwargs) -> dict:
     """Train / val / test splits drawn with independent streams derived from ``seed``.
 
-    Returns a dict ``{"train": ShapesPairs, "val": ..., "test": ...}``; extra keyword
-    arguments go to :func:`make_shapes`.
+    Returns a dict ``{"train": ShapesPairs, "val": ..., "test": ...}`` (a split of size 0 is
+    left out); extra keyword arguments go to :func:`make_shapes`.
     """
     seed = check_int(seed, "seed", minimum=0)
     sizes = {"train": n_train, "val": n_val, "test": n_test}
+    for split, count in sizes.items():
+        check_int(count, f"n_{split}", minimum=0)
+    sizes = {split: count for split, count in sizes.items() if count > 0}
     # Splits never share a stream: seed*3 + offset is unique per (seed, split).
     return {split: make_shapes(count, seed=seed * 3 + _SPLIT_OFFSET[split], **kwargs) for split, count in sizes.items()}
 
