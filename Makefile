@@ -15,6 +15,9 @@ ifeq ($(origin GAPNOTES_DATA_DIR), undefined)
   endif
 endif
 
+# Progress bars are for people; the built book and CI logs stay clean without them.
+export GAPNOTES_PROGRESS := 0
+
 .PHONY: install book test lint clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml

@@ -31,6 +31,7 @@ __all__ = [
     "alignment",
     "uniformity",
     "summarize_pair",
+    "mean_ci",
 ]
 
 # Rows per block for the streamed all-pairs computations: keeps a block of
@@ -384,3 +385,22 @@ def summarize_pair(x, y, seed: int = 0) -> dict:
         "r1_x2y": recall_at_k(x, y, ks=(1,))[1],
         "r1_y2x": recall_at_k(y, x, ks=(1,))[1],
     }
+
+
+def mean_ci(values, confidence: float = 0.95) -> tuple:
+    """Mean and half-width of a Student-t confidence interval over independent runs (e.g. seeds).
+
+    Returns ``(mean, half_width)``; the interval is mean ± half_width. Needs ≥ 2 values.
+    """
+    from scipy import stats
+
+    v = np.asarray(values, dtype=np.float64).ravel()
+    if v.size < 2:
+        raise ValueError(f"values needs at least 2 numbers for an interval, got {v.size}")
+    if not np.all(np.isfinite(v)):
+        raise ValueError("values contains NaN or infinite values")
+    confidence = check_float(confidence, "confidence")
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must lie in (0, 1), got {confidence}")
+    sem = v.std(ddof=1) / np.sqrt(v.size)
+    return float(v.mean()), float(stats.t.ppf(0.5 + confidence / 2, v.size - 1) * sem)

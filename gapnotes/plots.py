@@ -10,7 +10,7 @@ import numpy as np
 
 from ._validation import as_embeddings, check_same_rows
 
-__all__ = ["set_book_style", "MODALITY_COLORS", "plot_paired_embedding"]
+__all__ = ["set_book_style", "MODALITY_COLORS", "plot_paired_embedding", "tau_label"]
 
 #: Colours of the two modalities everywhere in the book (seaborn "colorblind" blue and orange).
 MODALITY_COLORS = ("#0173B2", "#DE8F05")
@@ -84,3 +84,11 @@ def plot_paired_embedding(
     ax.set_title(title or f"{names[0]} vs {names[1]} ({method.upper()})")
     ax.legend(loc="best", markerscale=2, frameon=True)
     return ax
+
+
+def tau_label(temperature: float) -> str:
+    """A temperature as the book writes it: ``"1/100"`` for 0.01, ``"1"`` for 1.0, ``"0.07"`` otherwise."""
+    inverse = 1.0 / temperature
+    if abs(inverse - round(inverse)) < 1e-6:
+        return "1" if round(inverse) == 1 else f"1/{round(inverse)}"
+    return f"{temperature:g}"

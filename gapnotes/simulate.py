@@ -51,8 +51,9 @@ def sphere_toy_loss(delta_theta_deg: float, temperature: float, swap: bool = Tru
 def sphere_toy_curves(temperatures=(1 / 100, 1 / 50, 1 / 35, 1 / 5, 1.0), deltas=None, swap: bool = True):
     """Loss of the sphere toy over Δθ for several temperatures, as a long DataFrame.
 
-    Columns: ``delta_theta`` (degrees), ``temperature``, ``loss`` and ``gap`` (the distance
-    between the two centres, which grows with |Δθ|).
+    Columns: ``delta_theta`` (degrees), ``temperature``, ``loss``, ``loss_vs_aligned`` (the
+    loss minus its value at Δθ = 0, so temperatures share one scale) and ``gap`` (the
+    distance between the two centres, which grows with |Δθ|).
     """
     import pandas as pd
 
@@ -61,10 +62,12 @@ def sphere_toy_curves(temperatures=(1 / 100, 1 / 50, 1 / 35, 1 / 5, 1.0), deltas
     deltas = np.linspace(-90, 90, 181) if deltas is None else np.asarray(deltas, dtype=float)
     rows = []
     for tau in temperatures:
+        aligned = sphere_toy_loss(0.0, tau, swap=swap)
         for d in deltas:
             images, texts = sphere_toy_points(d, swap=swap)
-            rows.append({"delta_theta": float(d), "temperature": float(tau),
-                         "loss": _contrastive_loss_np(images, texts, float(tau)), "gap": modality_gap(images, texts)})
+            loss = _contrastive_loss_np(images, texts, float(tau))
+            rows.append({"delta_theta": float(d), "temperature": float(tau), "loss": loss,
+                         "loss_vs_aligned": loss - aligned, "gap": modality_gap(images, texts)})
     return pd.DataFrame(rows)
 
 

@@ -45,3 +45,25 @@ def test_embed_texts_and_random_tokens(vit):
         models.embed_texts(model, ["x"])
     with pytest.raises(TypeError, match="texts"):
         models.embed_texts(model, "just a string", tokenizer)
+
+
+def test_tiny_clip_checkpoint_round_trip(tmp_path):
+    model = models.create_tiny_clip(seed=3, init_temperature=0.05, learn_temperature=False, device="cpu")
+    assert not model.logit_scale.requires_grad
+    assert 1 / model.logit_scale.exp().item() == pytest.approx(0.05)
+    path = models.save_open_clip_checkpoint(model, tmp_path / "tiny", models.tiny_clip_config())
+    assert path.name == "tiny.pt" and (tmp_path / "tiny.json").is_file()
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".part")]
+    loaded, tokenizer, cfg = models.load_open_clip_checkpoint(tmp_path / "tiny", device="cpu")
+    for a, b in zip(model.state_dict().values(), loaded.state_dict().values()):
+        assert torch.equal(a, b)
+    assert tokenizer(["a red circle"]).shape == (1, cfg["text_cfg"]["context_length"])
+    with pytest.raises(FileNotFoundError, match="path"):
+        models.load_open_clip_checkpoint(tmp_path / "missing")
+
+
+def test_tiny_config_validation():
+    with pytest.raises(ValueError, match="multiple of patch_size"):
+        models.tiny_clip_config(image_size=30, patch_size=8)
+    with pytest.raises(ValueError, match="init_temperature"):
+        models.create_tiny_clip(init_temperature=0.0)

@@ -1,0 +1,101 @@
+"""The trainer: validation before work, loss goes down, history, cache, determinism, atomic cache."""
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from gapnotes import train as train_mod  # noqa: E402
+from gapnotes.train import TrainConfig, train  # noqa: E402
+
+SMALL = TrainConfig(steps=40, batch_size=32, n_train=256, n_val=64, eval_every=20, warmup_steps=5)
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("GAPNOTES_CACHE_DIR", str(tmp_path))
+    return tmp_path
+
+
+def test_history_and_learning(cache):
+    result = train(SMALL, progress=False, device="cpu")
+    h = result.history
+    assert list(h.columns) == ["step", "train_loss", "temperature", "gap", "true_pair_cos", "r1_i2t", "r1_t2i"]
+    assert h["step"].tolist() == [0, 20, 40]
+    assert h["train_loss"].iloc[-1] < h["train_loss"].iloc[1]  # the loss decreases
+    assert h["true_pair_cos"].iloc[-1] > h["true_pair_cos"].iloc[0] + 0.2  # pairs get aligned
+    assert not result.from_cache and not result.model.training
+
+
+def test_cache_hit_does_not_retrain(cache, monkeypatch):
+    first = train(SMALL, progress=False, device="cpu")
+
+    def boom(*args, **kwargs):
+        raise AssertionError("a cache hit must not build a new model")
+
+    monkeypatch.setattr("gapnotes.models.create_tiny_clip", boom)
+    second = train(SMALL, progress=False, device="cpu")
+    assert second.from_cache
+    assert second.history.equals(first.history)
+    for a, b in zip(first.model.state_dict().values(), second.model.state_dict().values()):
+        assert torch.equal(a.cpu(), b.cpu())
+
+
+def test_same_seed_same_history_and_key(cache):
+    a = train(SMALL, progress=False, cache=False, device="cpu")
+    b = train(SMALL, progress=False, cache=False, device="cpu")
+    assert a.history.equals(b.history)
+    assert train_mod.cache_key(SMALL) == train_mod.cache_key(SMALL.replace())
+    assert train_mod.cache_key(SMALL) != train_mod.cache_key(SMALL.replace(seed=1))
+
+
+def test_fixed_temperature_stays_fixed_and_procrustes_starts_small(cache):
+    fixed = train(SMALL.replace(temperature=0.5, learn_temperature=False), progress=False, cache=False, device="cpu")
+    assert fixed.history["temperature"].round(6).eq(0.5).all()
+    amended = train(SMALL.replace(init="procrustes"), progress=False, cache=False, device="cpu")
+    assert amended.history["gap"].iloc[0] < 0.5 * fixed.history["gap"].iloc[0]
+
+
+def test_interrupted_run_leaves_no_cache_entry(cache, monkeypatch):
+    def crash(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(train_mod, "evaluate", crash)
+    with pytest.raises(KeyboardInterrupt):
+        train(SMALL, progress=False, device="cpu")
+    models = cache / "models"
+    assert not models.exists() or not any(models.iterdir())
+
+
+def test_failed_store_leaves_no_partial_entry(cache, monkeypatch):
+    def broken_csv(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr("pandas.DataFrame.to_csv", broken_csv)
+    with pytest.raises(OSError, match="disk full"):
+        train(SMALL, progress=False, device="cpu")
+    assert not any((cache / "models").iterdir())
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"temperature": 0.0}, "temperature"),
+        ({"temperature": -1.0}, "temperature"),
+        ({"steps": 0}, "steps"),
+        ({"batch_size": 10_000}, "batch_size"),
+        ({"loss": "triplet"}, "loss must be one of"),
+        ({"init": "zeros"}, "init"),
+        ({"caption_detail": 7}, "caption_detail"),
+    ],
+)
+def test_bad_configs_fail_before_any_work(cache, monkeypatch, change, message):
+    monkeypatch.setattr(train_mod, "_data", lambda *a: pytest.fail("data was built before validation"))
+    with pytest.raises(ValueError, match=message):
+        train(SMALL, progress=False, **change)
+
+
+def test_unknown_field_and_wrong_type():
+    with pytest.raises(TypeError):
+        train(SMALL, progress=False, learning_rate=0.1)
+    with pytest.raises(TypeError, match="steps must be an integer"):
+        train(SMALL, progress=False, steps=10.5)
