@@ -11,7 +11,7 @@ import numpy as np
 from ._validation import as_embeddings, check_float, check_same_rows, row_norms
 from .metrics import _normalized, gap_vector
 
-__all__ = ["normalize", "shift_along_gap", "center_modalities", "procrustes_align", "project_2d"]
+__all__ = ["normalize", "shift_along", "shift_along_gap", "center_modalities", "procrustes_align", "project_2d"]
 
 
 def normalize(x) -> np.ndarray:
@@ -26,6 +26,32 @@ def normalize(x) -> np.ndarray:
     np.ndarray, shape (N, D), float32 (float64 if x is float64).
     """
     return _normalized(as_embeddings(x, "x"), "x")
+
+
+def shift_along(x, direction, step: float) -> np.ndarray:
+    """Move every row of x by ``step`` along a unit ``direction``, then re-normalise.
+
+    x'_i = normalize(x̂_i + step · d̂). Used to move a modality (or a set of class
+    prompts) along a gap direction measured on other data.
+
+    Parameters
+    ----------
+    x : array-like, shape (N, D)
+    direction : array-like, shape (D,), non-zero (it is normalised here)
+    step : float
+    """
+    x = as_embeddings(x, "x")
+    d = np.asarray(direction, dtype=np.float64)
+    if d.ndim != 1 or d.shape[0] != x.shape[1]:
+        raise ValueError(f"direction must have shape ({x.shape[1]},), got {d.shape}")
+    norm = np.linalg.norm(d)
+    if not np.isfinite(norm) or norm == 0:
+        raise ValueError("direction must be a finite, non-zero vector")
+    step = check_float(step, "step")
+    out = _normalized(x, "x")
+    out += (step * d / norm).astype(out.dtype)
+    out /= row_norms(out, "shifted x").astype(out.dtype)[:, None]
+    return out
 
 
 def shift_along_gap(x, y, lam: float):

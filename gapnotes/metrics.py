@@ -173,7 +173,7 @@ def _block_rows(n_cols: int) -> int:
     return max(1, min(4096, _BLOCK_ELEMENTS // max(n_cols, 1)))
 
 
-def recall_at_k(queries, gallery, ks=(1, 5, 10)) -> dict:
+def recall_at_k(queries, gallery, ks=(1, 5, 10), normalize: bool = True) -> dict:
     """Cross-modal retrieval recall: row i of ``queries`` should retrieve row i of ``gallery``.
 
     For each query the gallery is ranked by cosine similarity; Recall@k is the
@@ -185,6 +185,9 @@ def recall_at_k(queries, gallery, ks=(1, 5, 10)) -> dict:
     ----------
     queries, gallery : array-like, shape (N, D)
     ks : iterable of int ≥ 1
+    normalize : bool
+        Rank by cosine (default). ``False`` ranks by raw dot products, e.g. to check
+        that translating the gallery leaves rankings unchanged.
 
     Returns
     -------
@@ -197,11 +200,11 @@ def recall_at_k(queries, gallery, ks=(1, 5, 10)) -> dict:
     if not ks:
         raise ValueError("ks must name at least one k")
     ks = tuple(check_int(k, "ks", minimum=1) for k in ks)
-    ranks = true_match_ranks(q, g)
+    ranks = true_match_ranks(q, g, normalize=normalize)
     return {k: float(np.mean(ranks < k)) for k in ks}
 
 
-def true_match_ranks(queries, gallery) -> np.ndarray:
+def true_match_ranks(queries, gallery, normalize: bool = True) -> np.ndarray:
     """0-based rank of each query's true match in the gallery (0 = retrieved first).
 
     Shape (N,) int64. See :func:`recall_at_k`.
@@ -209,8 +212,10 @@ def true_match_ranks(queries, gallery) -> np.ndarray:
     q = as_embeddings(queries, "queries")
     g = as_embeddings(gallery, "gallery")
     check_same_rows(q, g, "queries", "gallery")
-    qn = _normalized(q, "queries")
-    gn = _normalized(g, "gallery")
+    if normalize:
+        qn, gn = _normalized(q, "queries"), _normalized(g, "gallery")
+    else:
+        qn, gn = q, g
     n = len(qn)
     ranks = np.empty(n, dtype=np.int64)
     step = _block_rows(n)

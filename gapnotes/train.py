@@ -33,7 +33,17 @@ from ._validation import check_float, check_int
 from .data import cache_dir
 from .device import get_device
 
-__all__ = ["TrainConfig", "TrainResult", "train", "evaluate", "encode_split", "TRAINER_VERSION", "cache_key"]
+__all__ = [
+    "TrainConfig",
+    "TrainResult",
+    "train",
+    "evaluate",
+    "encode_split",
+    "embed_pairs",
+    "embed_prompts",
+    "TRAINER_VERSION",
+    "cache_key",
+]
 
 #: Bump when a change to the trainer would change results, so old cache entries are not reused.
 TRAINER_VERSION = 1
@@ -317,3 +327,37 @@ def train(config: TrainConfig | None = None, *, cache: bool = True, progress: bo
     if cache:
         _store(folder, model, history, model_cfg, config, seconds)
     return TrainResult(model, history, config, model_cfg, False, seconds, folder if cache else None)
+
+
+def embed_pairs(model, pairs, model_cfg: dict | None = None, batch_size: int = 512):
+    """Normalised image and caption embeddings of a :class:`gapnotes.synthetic.ShapesPairs`.
+
+    Images are standardised with CLIP's mean and std; captions are tokenised with open_clip's
+    tokenizer at the model's context length. Returns two float32 arrays (N, D).
+    """
+    import torch
+
+    from .models import OPENAI_MEAN, OPENAI_STD, tokenizer_for
+
+    context = int(model_cfg["text_cfg"]["context_length"]) if model_cfg else int(model.context_length)
+    mean = torch.tensor(OPENAI_MEAN).view(1, 3, 1, 1)
+    std = torch.tensor(OPENAI_STD).view(1, 3, 1, 1)
+    images = (torch.from_numpy(np.asarray(pairs.images, dtype=np.float32)) - mean) / std
+    tokens = tokenizer_for({"text_cfg": {"context_length": context}})(list(pairs.captions))
+    return encode_split(model, images, tokens, batch_size=batch_size)
+
+
+def embed_prompts(model, prompts, model_cfg: dict | None = None):
+    """Normalised text embeddings (float32, (len(prompts), D)) of a list of strings, e.g. class prompts."""
+    import torch
+    import torch.nn.functional as F
+
+    from .models import tokenizer_for
+
+    if isinstance(prompts, str) or not all(isinstance(p, str) for p in prompts) or len(prompts) == 0:
+        raise TypeError("prompts must be a non-empty list of strings")
+    context = int(model_cfg["text_cfg"]["context_length"]) if model_cfg else int(model.context_length)
+    tokens = tokenizer_for({"text_cfg": {"context_length": context}})(list(prompts))
+    device = next(model.parameters()).device
+    with torch.no_grad():
+        return F.normalize(model.encode_text(tokens.to(device)), dim=-1).cpu().numpy()

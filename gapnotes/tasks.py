@@ -1,0 +1,143 @@
+"""Downstream tasks of chapter 3: how a gap affects retrieval, clustering, zero-shot and search.
+
+Every function takes embeddings as array-likes (N, D) and returns floats, dicts or
+pandas DataFrames.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validation import as_embeddings, as_labels, check_int, check_same_rows
+from .geometry import _normalized, center_modalities, shift_along_gap
+from .metrics import clustering_scores, gap_vector, modality_gap, pooled, recall_at_k
+
+__all__ = [
+    "shift_sweep",
+    "scatter_decomposition",
+    "zero_shot_predictions",
+    "zero_shot_accuracy",
+    "mixed_modality_search",
+    "gap_direction",
+]
+
+
+def shift_sweep(x, y, lambdas, labels=None, ks=(1, 5), seed: int = 0):
+    """Retrieval (and clustering, if ``labels`` are given) after each shift λ along the gap.
+
+    For every λ the pair is moved with :func:`gapnotes.geometry.shift_along_gap`; the
+    result has one row per λ with columns ``lam``, ``gap``, ``r{k}_x2y``, ``r{k}_y2x``
+    and, with labels, ``v_measure``, ``nmi``, ``ari`` of k-means on the pooled points
+    (k = number of classes).
+    """
+    import pandas as pd
+
+    x = as_embeddings(x, "x")
+    y = as_embeddings(y, "y")
+    check_same_rows(x, y, "x", "y")
+    if labels is not None:
+        labels = as_labels(labels, "labels", len(x))
+    rows = []
+    for lam in np.asarray(lambdas, dtype=float):
+        sx, sy = shift_along_gap(x, y, float(lam))
+        row = {"lam": float(lam), "gap": modality_gap(sx, sy)}
+        for direction, (q, g) in (("x2y", (sx, sy)), ("y2x", (sy, sx))):
+            for k, value in recall_at_k(q, g, ks=ks).items():
+                row[f"r{k}_{direction}"] = value
+        if labels is not None:
+            points, _, pooled_labels = pooled(sx, sy, labels)
+            scores = clustering_scores(points, pooled_labels, seed=seed)
+            row.update({key: scores[key] for key in ("v_measure", "nmi", "ari")})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def scatter_decomposition(x, y, labels) -> dict:
+    """Within-class scatter of the pooled modalities and its two parts.
+
+    For class c with image points x (mean μˣ_c), text points y (mean μʸ_c), equally many,
+    the mean squared distance of the pooled points to their common mean is::
+
+        S_c = ½ (Sˣ_c + Sʸ_c) + ¼ ‖μˣ_c − μʸ_c‖²
+
+    where Sˣ_c, Sʸ_c are the within-modality scatters. The last term is what a gap adds:
+    an offset δ between the modalities' class means adds ‖δ‖²/4 to every class.
+    Returns the class-averaged ``total``, ``within_modalities`` (½(Sˣ+Sʸ)) and
+    ``offset_term`` (¼‖μˣ−μʸ‖²), computed on the points as given (normalise them first
+    if you want the unit sphere).
+    """
+    x = as_embeddings(x, "x")
+    y = as_embeddings(y, "y")
+    check_same_rows(x, y, "x", "y")
+    labels = as_labels(labels, "labels", len(x))
+    total, within, offset = [], [], []
+    for c in np.unique(labels):
+        xc, yc = x[labels == c].astype(np.float64), y[labels == c].astype(np.float64)
+        both = np.concatenate([xc, yc])
+        total.append(np.mean(np.sum((both - both.mean(0)) ** 2, axis=1)))
+        sx = np.mean(np.sum((xc - xc.mean(0)) ** 2, axis=1))
+        sy = np.mean(np.sum((yc - yc.mean(0)) ** 2, axis=1))
+        within.append(0.5 * (sx + sy))
+        offset.append(0.25 * np.sum((xc.mean(0) - yc.mean(0)) ** 2))
+    return {"total": float(np.mean(total)), "within_modalities": float(np.mean(within)), "offset_term": float(np.mean(offset))}
+
+
+def zero_shot_predictions(images, class_embeddings) -> np.ndarray:
+    """Index of the most similar class embedding (by cosine) for every image, shape (N,)."""
+    img = as_embeddings(images, "images")
+    cls = as_embeddings(class_embeddings, "class_embeddings")
+    if img.shape[1] != cls.shape[1]:
+        raise ValueError(f"images have dimension {img.shape[1]} but class_embeddings have {cls.shape[1]}")
+    return np.argmax(_normalized(img, "images") @ _normalized(cls, "class_embeddings").T, axis=1)
+
+
+def zero_shot_accuracy(images, class_embeddings, labels) -> float:
+    """Fraction of images whose most similar class embedding is their label (labels index the classes)."""
+    pred = zero_shot_predictions(images, class_embeddings)
+    labels = as_labels(labels, "labels", len(pred))
+    return float(np.mean(pred == labels))
+
+
+def mixed_modality_search(queries, query_labels, corpus_x, labels_x, corpus_y, labels_y, k: int = 20,
+                          center: bool = False) -> dict:
+    """Search a corpus that mixes two modalities (e.g. images and captions) with text queries.
+
+    Each query retrieves its top ``k`` items from the pooled corpus by cosine. Returns
+    ``share_x`` (fraction of retrieved items that come from ``corpus_x``; 0.5 would be
+    balanced when both halves are equally relevant) and ``precision`` (fraction of
+    retrieved items whose label equals the query's). With ``center=True`` each modality
+    is centred on its own mean first (queries with the text corpus's mean), the fix of
+    GR-CLIP (Li et al., 2025).
+
+    queries are assumed to be of the same modality as ``corpus_y``.
+    """
+    q = as_embeddings(queries, "queries")
+    cx = as_embeddings(corpus_x, "corpus_x")
+    cy = as_embeddings(corpus_y, "corpus_y")
+    ql = as_labels(query_labels, "query_labels", len(q))
+    lx = as_labels(labels_x, "labels_x", len(cx))
+    ly = as_labels(labels_y, "labels_y", len(cy))
+    k = check_int(k, "k", minimum=1)
+    if k > len(cx) + len(cy):
+        raise ValueError(f"k={k} exceeds the corpus size ({len(cx) + len(cy)})")
+    qn, xn, yn = _normalized(q, "queries"), _normalized(cx, "corpus_x"), _normalized(cy, "corpus_y")
+    if center:
+        text_mean = yn.mean(0)
+        xn, yn = center_modalities(xn, yn)
+        qn = qn - text_mean.astype(qn.dtype)
+        qn /= np.linalg.norm(qn, axis=1, keepdims=True)
+    corpus = np.concatenate([xn, yn])
+    is_x = np.r_[np.ones(len(xn), bool), np.zeros(len(yn), bool)]
+    corpus_labels = np.concatenate([lx, ly])
+    top = np.argsort(-(qn @ corpus.T), axis=1)[:, :k]
+    return {
+        "share_x": float(is_x[top].mean()),
+        "precision": float((corpus_labels[top] == ql[:, None]).mean()),
+        "gap": modality_gap(xn, yn),
+    }
+
+
+def gap_direction(x, y) -> np.ndarray:
+    """Unit vector from the y centre to the x centre (float64, shape (D,))."""
+    g = gap_vector(x, y)
+    return g / np.linalg.norm(g)

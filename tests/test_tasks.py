@@ -1,0 +1,80 @@
+"""Downstream tasks: rank invariance, scatter identity, zero-shot, mixed search, sweeps."""
+
+import numpy as np
+import pytest
+
+from gapnotes import geometry, metrics, tasks
+
+
+def test_translating_the_gallery_never_changes_dot_product_rankings(rng):
+    q = rng.normal(size=(80, 12))
+    g = q + rng.normal(size=(80, 12))
+    delta = 3.0 * rng.normal(size=12)
+    base = metrics.true_match_ranks(q, g, normalize=False)
+    np.testing.assert_array_equal(metrics.true_match_ranks(q, g + delta, normalize=False), base)
+    # With re-normalisation the ranking may change (through the norms ‖g + δ‖).
+    assert not np.array_equal(metrics.true_match_ranks(q, g + delta), metrics.true_match_ranks(q, g))
+
+
+def test_scatter_decomposition_identity_and_offset(rng):
+    labels = np.repeat(np.arange(3), 40)
+    x = rng.normal(size=(120, 5))
+    y = x + 0.3 * rng.normal(size=(120, 5))
+    parts = tasks.scatter_decomposition(x, y, labels)
+    assert parts["total"] == pytest.approx(parts["within_modalities"] + parts["offset_term"])
+    delta = np.array([2.0, 0, 0, 0, 0])
+    moved = tasks.scatter_decomposition(x, y + delta, labels)
+    assert moved["within_modalities"] == pytest.approx(parts["within_modalities"])
+    # Offset term becomes mean_c ¼‖m_c − δ‖² with m_c = μˣ_c − μʸ_c.
+    expected = np.mean([0.25 * np.sum((x[labels == c].mean(0) - y[labels == c].mean(0) - delta) ** 2) for c in range(3)])
+    assert moved["offset_term"] == pytest.approx(expected)
+
+
+def test_zero_shot_against_hand_computation():
+    images = np.array([[1.0, 0.1], [0.1, 1.0], [-1.0, 0.0], [0.9, 0.5]])
+    classes = np.array([[1.0, 0.0], [0.0, 1.0]])
+    # cosines: image 2 is closer to class 1 (0) than class 0 (-1); image 3: 0.87 vs 0.49 → class 0
+    assert tasks.zero_shot_predictions(images, classes).tolist() == [0, 1, 1, 0]
+    assert tasks.zero_shot_accuracy(images, classes, [0, 1, 0, 0]) == 0.75
+    with pytest.raises(ValueError, match="class_embeddings have 3"):
+        tasks.zero_shot_predictions(images, np.ones((2, 3)))
+
+
+def test_mixed_search_with_a_gap_returns_one_modality(rng):
+    # Two narrow cones (around e0 and e1) sharing the same per-pair semantics.
+    semantics = rng.normal(size=(200, 16))
+    x = 6 * np.eye(16)[0] + semantics + 0.2 * rng.normal(size=(200, 16))
+    y = 6 * np.eye(16)[1] + semantics + 0.2 * rng.normal(size=(200, 16))
+    labels = np.arange(len(x)) % 4
+    res = tasks.mixed_modality_search(y[:50], labels[:50], x, labels, y[50:], labels[50:], k=10)
+    assert res["share_x"] < 0.05
+    centred = tasks.mixed_modality_search(y[:50], labels[:50], x, labels, y[50:], labels[50:], k=10, center=True)
+    assert centred["share_x"] > res["share_x"] and centred["gap"] < res["gap"]
+    with pytest.raises(ValueError, match="k=1000"):
+        tasks.mixed_modality_search(y[:5], labels[:5], x, labels, y, labels, k=1000)
+
+
+def test_shift_sweep_columns(pair):
+    x, y = pair
+    out = tasks.shift_sweep(x, y, [0.0, 0.5], labels=np.arange(len(x)) % 2, ks=(1,))
+    assert list(out.columns) == ["lam", "gap", "r1_x2y", "r1_y2x", "v_measure", "nmi", "ari"]
+    assert out["gap"].iloc[1] < out["gap"].iloc[0]
+
+
+def test_shift_along_and_gap_direction(pair):
+    x, y = pair
+    d = tasks.gap_direction(x, y)
+    assert np.linalg.norm(d) == pytest.approx(1.0)
+    moved = geometry.shift_along(x, d, -0.5)
+    assert metrics.modality_gap(moved, y) < metrics.modality_gap(x, y)
+    with pytest.raises(ValueError, match="direction must have shape"):
+        geometry.shift_along(x, d[:3], 0.1)
+    with pytest.raises(ValueError, match="non-zero"):
+        geometry.shift_along(x, np.zeros_like(d), 0.1)
+
+
+def test_mean_ci():
+    mean, half = metrics.mean_ci([1.0, 2.0, 3.0])
+    assert mean == 2.0 and half == pytest.approx(4.302653 * 1 / np.sqrt(3), rel=1e-5)
+    with pytest.raises(ValueError, match="at least 2"):
+        metrics.mean_ci([1.0])
