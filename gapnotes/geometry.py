@@ -11,7 +11,17 @@ import numpy as np
 from ._validation import as_embeddings, check_float, check_same_rows, row_norms
 from .metrics import _normalized, gap_vector
 
-__all__ = ["normalize", "shift_along", "shift_along_gap", "center_modalities", "procrustes_align", "project_2d"]
+__all__ = [
+    "normalize",
+    "shift_along",
+    "shift_along_gap",
+    "center_modalities",
+    "procrustes_align",
+    "project_2d",
+    "PosthocMap",
+    "fit_posthoc",
+    "POSTHOC_METHODS",
+]
 
 
 def normalize(x) -> np.ndarray:
@@ -191,3 +201,66 @@ def project_2d(points, method: str = "pca", seed: int = 0, n_neighbors: int = 15
             reducer = umap.UMAP(n_components=2, n_neighbors=min(n_neighbors, len(x) - 1), metric="cosine", random_state=seed)
             return reducer.fit_transform(x)
     raise ValueError(f"method must be 'pca' or 'umap', got {method!r}")
+
+
+POSTHOC_METHODS = ("none", "center", "shift", "procrustes")
+
+
+class PosthocMap:
+    """A post-hoc correction fitted on some pairs, applicable to any image or text embeddings.
+
+    Use :func:`fit_posthoc` to build one; then ``m.images(x)`` and ``m.texts(y)`` return the
+    corrected, L2-normalised embeddings (class prompts are texts).
+    """
+
+    def __init__(self, method: str, image_fn, text_fn):
+        self.method = method
+        self._image_fn, self._text_fn = image_fn, text_fn
+
+    def images(self, x) -> np.ndarray:
+        return self._image_fn(normalize(x))
+
+    def texts(self, y) -> np.ndarray:
+        return self._text_fn(normalize(y))
+
+    def __repr__(self) -> str:
+        return f"PosthocMap({self.method!r})"
+
+
+def fit_posthoc(method: str, images, texts) -> PosthocMap:
+    """Fit a post-hoc gap correction on paired embeddings (e.g. a validation split).
+
+    Methods:
+
+    - ``"none"``: normalisation only;
+    - ``"center"``: subtract each modality's mean (measured here), re-normalise;
+    - ``"shift"``: move images by −½‖Δ‖ĝ and texts by +½‖Δ‖ĝ along the unit gap direction ĝ
+      measured here (the 2022 paper's shift with λ = the gap);
+    - ``"procrustes"``: rotate texts onto images with the orthogonal map fitted on these pairs.
+
+    Parameters
+    ----------
+    method : one of :data:`POSTHOC_METHODS`
+    images, texts : array-like (N, D), the pairs to fit on
+    """
+    if method not in POSTHOC_METHODS:
+        raise ValueError(f"method must be one of {POSTHOC_METHODS}, got {method!r}")
+    x = as_embeddings(images, "images", min_rows=2)
+    y = as_embeddings(texts, "texts", min_rows=2)
+    check_same_rows(x, y, "images", "texts")
+    xn, yn = _normalized(x, "images"), _normalized(y, "texts")
+
+    def renorm(a):
+        return a / row_norms(a, "corrected embeddings").astype(a.dtype)[:, None]
+
+    if method == "none":
+        return PosthocMap(method, lambda a: a, lambda b: b)
+    if method == "center":
+        mx, my = xn.mean(0), yn.mean(0)
+        return PosthocMap(method, lambda a: renorm(a - mx.astype(a.dtype)), lambda b: renorm(b - my.astype(b.dtype)))
+    if method == "shift":
+        delta = gap_vector(xn, yn)
+        gap = float(np.linalg.norm(delta))
+        return PosthocMap(method, lambda a: shift_along(a, delta, -gap / 2), lambda b: shift_along(b, delta, gap / 2))
+    _, rotation = procrustes_align(yn, xn)
+    return PosthocMap(method, lambda a: a, lambda b: renorm((b.astype(np.float64) @ rotation).astype(b.dtype)))

@@ -10,7 +10,16 @@ import numpy as np
 
 from ._validation import as_embeddings, as_labels, check_int, check_same_rows
 from .geometry import _normalized, center_modalities, shift_along_gap
-from .metrics import clustering_scores, gap_vector, modality_gap, pooled, recall_at_k
+from .metrics import (
+    clustering_scores,
+    gap_vector,
+    knn_accuracy,
+    modality_gap,
+    pooled,
+    recall_at_k,
+    true_pair_cosine,
+    uniformity,
+)
 
 __all__ = [
     "shift_sweep",
@@ -19,6 +28,7 @@ __all__ = [
     "zero_shot_accuracy",
     "mixed_modality_search",
     "gap_direction",
+    "evaluate_space",
 ]
 
 
@@ -141,3 +151,37 @@ def gap_direction(x, y) -> np.ndarray:
     """Unit vector from the y centre to the x centre (float64, shape (D,))."""
     g = gap_vector(x, y)
     return g / np.linalg.norm(g)
+
+
+def evaluate_space(test_images, test_texts, cluster_labels, class_labels, class_prompts,
+                   train_images, train_labels, k_neighbours: int = 10, seed: int = 0) -> dict:
+    """The chapter-4 scorecard of one embedding space, as a dict of floats.
+
+    Parameters
+    ----------
+    test_images, test_texts : (N, D) paired test embeddings
+    cluster_labels : (N,) groups for k-means on the pooled 2N points (k = number of groups)
+    class_labels : (N,) classes for kNN and zero-shot accuracy
+    class_prompts : (C, D) embeddings of one prompt per class (index = class label)
+    train_images, train_labels : labelled image embeddings for the kNN classifier
+
+    Returns
+    -------
+    dict with ``gap``, ``true_pair_cos``, ``r1_i2t``, ``r1_t2i``, ``v_measure``, ``nmi``, ``ari``
+    (pooled k-means), ``knn_acc`` (cosine kNN of test images), ``zero_shot`` and
+    ``uniformity`` (of the pooled points, lower = more spread).
+    """
+    points, _, pooled_labels = pooled(test_images, test_texts, cluster_labels)
+    clusters = clustering_scores(points, pooled_labels, seed=seed)
+    return {
+        "gap": modality_gap(test_images, test_texts),
+        "true_pair_cos": true_pair_cosine(test_images, test_texts),
+        "r1_i2t": recall_at_k(test_images, test_texts, ks=(1,))[1],
+        "r1_t2i": recall_at_k(test_texts, test_images, ks=(1,))[1],
+        "v_measure": clusters["v_measure"],
+        "nmi": clusters["nmi"],
+        "ari": clusters["ari"],
+        "knn_acc": knn_accuracy(train_images, train_labels, test_images, class_labels, k=k_neighbours),
+        "zero_shot": zero_shot_accuracy(test_images, class_prompts, class_labels),
+        "uniformity": uniformity(points),
+    }

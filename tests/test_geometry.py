@@ -69,3 +69,23 @@ def test_errors_name_arguments(pair):
         geometry.procrustes_align(x, y[:3])
     with pytest.raises(ValueError, match="same centre"):
         geometry.shift_along_gap(x, x, 0.5)
+
+
+@pytest.mark.parametrize("method", ["none", "center", "shift", "procrustes"])
+def test_fit_posthoc_closes_the_gap_and_returns_unit_rows(pair, method):
+    x, y = pair
+    fix = geometry.fit_posthoc(method, x, y)
+    fx, fy = fix.images(x), fix.texts(y)
+    np.testing.assert_allclose(np.linalg.norm(fx, axis=1), 1, rtol=1e-5)
+    np.testing.assert_allclose(np.linalg.norm(fy, axis=1), 1, rtol=1e-5)
+    if method == "none":
+        assert metrics.modality_gap(fx, fy) == pytest.approx(metrics.modality_gap(x, y), rel=1e-5)
+    else:
+        assert metrics.modality_gap(fx, fy) < 0.35 * metrics.modality_gap(x, y)
+    # The fitted map applies to new points of the same modality (e.g. class prompts).
+    assert fix.texts(y[:3]).shape == (3, x.shape[1])
+
+
+def test_fit_posthoc_unknown_method(pair):
+    with pytest.raises(ValueError, match="method must be one of"):
+        geometry.fit_posthoc("whiten", *pair)

@@ -1,0 +1,63 @@
+"""Chapter-4 experiments: named training methods, a fixed benchmark, and one scoring function.
+
+Keeps the notebooks short: ``score(train(base, **METHODS["ModGap"]), benchmark())`` gives one
+row of the comparison table.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from .geometry import fit_posthoc
+from .synthetic import ShapesPairs, class_prompts, make_shapes
+from .tasks import evaluate_space
+
+__all__ = ["METHODS", "Benchmark", "benchmark", "score"]
+
+#: Training-time methods compared in chapter 4, as overrides of :class:`gapnotes.train.TrainConfig`.
+METHODS = {
+    "CLIP-LT": {"loss": "clip"},
+    "CLIP-FT": {"loss": "clip", "temperature": 0.1, "learn_temperature": False},
+    "ModGap": {"loss": "modgap", "temperature": 0.1, "learn_temperature": False},
+    "ModGap (scheduled)": {"loss": "modgap", "temperature": 0.1, "learn_temperature": False,
+                           "loss_options": {"schedule": True}},
+}
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    """Held-out shapes pairs: ``fit`` (for post-hoc fits and the kNN training set) and ``test``."""
+
+    fit: ShapesPairs
+    test: ShapesPairs
+    cluster_by: str = "colour"
+    classify_by: str = "shape_colour"
+
+
+@functools.lru_cache(maxsize=4)
+def benchmark(n_fit: int = 1000, n_test: int = 1000, caption_detail: int = 4, seed: int = 100) -> Benchmark:
+    """The fixed evaluation data of chapter 4 (drawn with seeds never used for training)."""
+    return Benchmark(make_shapes(n_fit, seed=seed, caption_detail=caption_detail),
+                     make_shapes(n_test, seed=seed + 1, caption_detail=caption_detail))
+
+
+def score(result, bench: Benchmark, posthoc: str = "none") -> dict:
+    """Evaluate a trained model (a :class:`gapnotes.train.TrainResult`) on a benchmark.
+
+    The post-hoc correction (``"none"``, ``"center"``, ``"shift"``, ``"procrustes"``) is fitted on
+    the benchmark's ``fit`` pairs and applied to test images, test captions, class prompts and
+    the kNN training images alike. Returns :func:`gapnotes.tasks.evaluate_space`'s dict.
+    """
+    from .train import embed_pairs, embed_prompts
+
+    fit_images, fit_texts = embed_pairs(result.model, bench.fit, result.model_cfg)
+    test_images, test_texts = embed_pairs(result.model, bench.test, result.model_cfg)
+    prompts = embed_prompts(result.model, class_prompts(bench.classify_by), result.model_cfg)
+    fix = fit_posthoc(posthoc, fit_images, fit_texts)
+    return evaluate_space(
+        fix.images(test_images), fix.texts(test_texts),
+        cluster_labels=bench.test.labels(bench.cluster_by), class_labels=bench.test.labels(bench.classify_by),
+        class_prompts=fix.texts(prompts), train_images=fix.images(fit_images),
+        train_labels=bench.fit.labels(bench.classify_by),
+    )

@@ -1,0 +1,21 @@
+"""The chapter-4 scorer on a tiny run."""
+
+import pytest
+
+pytest.importorskip("torch")
+
+from gapnotes import experiments  # noqa: E402
+from gapnotes.train import TrainConfig, train  # noqa: E402
+
+
+def test_score_keys_and_posthoc(tmp_path, monkeypatch):
+    monkeypatch.setenv("GAPNOTES_CACHE_DIR", str(tmp_path))
+    result = train(TrainConfig(steps=20, batch_size=32, n_train=256, n_val=64, eval_every=10, warmup_steps=2,
+                               **{k: v for k, v in experiments.METHODS["ModGap"].items()}), progress=False, device="cpu")
+    bench = experiments.benchmark(n_fit=120, n_test=120)
+    plain = experiments.score(result, bench)
+    assert set(plain) == {"gap", "true_pair_cos", "r1_i2t", "r1_t2i", "v_measure", "nmi", "ari", "knn_acc",
+                          "zero_shot", "uniformity"}
+    centred = experiments.score(result, bench, posthoc="center")
+    assert centred["gap"] < plain["gap"] or plain["gap"] < 0.05
+    assert set(experiments.METHODS) >= {"CLIP-LT", "CLIP-FT", "ModGap"}
