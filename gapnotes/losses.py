@@ -17,6 +17,7 @@ __all__ = [
     "centroid_uniformity_loss",
     "modgap_loss",
     "modgap_weights",
+    "pairwise_clip_loss",
     "LOSSES",
 ]
 
@@ -163,6 +164,20 @@ def modgap_weights(progress: float, atp_weight: float = 1.0, cu_weight: float = 
     return atp, cu
 
 
+def pairwise_clip_loss(embeddings, logit_scale) -> torch.Tensor:
+    """Plain multi-modal CLIP: the mean symmetric InfoNCE over every pair of modalities.
+
+    ::
+
+        L = mean_{m < m'} InfoNCE(z^m, z^{m'}; s)
+
+    No anchor, no alignment or uniformity term: the baseline for n-modal training.
+    """
+    zs = _check_modalities(embeddings, 0)
+    terms = [clip_loss(zs[a], zs[b], logit_scale) for a in range(len(zs)) for b in range(a + 1, len(zs))]
+    return torch.stack(terms).mean()
+
+
 def _modgap_for_trainer(feats, logit_scale, progress, options):
     atp, cu = modgap_weights(progress, options.get("atp_weight", 1.0), options.get("cu_weight", 1.0),
                              options.get("schedule", False))
@@ -175,4 +190,5 @@ def _modgap_for_trainer(feats, logit_scale, progress, options):
 LOSSES = {
     "clip": lambda feats, logit_scale, progress, cfg: clip_loss(feats[0], feats[1], logit_scale),
     "modgap": _modgap_for_trainer,
+    "pairwise_clip": lambda feats, logit_scale, progress, cfg: pairwise_clip_loss(feats, logit_scale),
 }

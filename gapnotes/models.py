@@ -22,6 +22,8 @@ __all__ = [
     "create_random_clip",
     "tiny_clip_config",
     "create_tiny_clip",
+    "TriModalCLIP",
+    "create_trimodal_clip",
     "save_open_clip_checkpoint",
     "load_open_clip_checkpoint",
     "tokenizer_for",
@@ -266,3 +268,67 @@ def tokenizer_for(model_cfg: dict):
     from open_clip.tokenizer import SimpleTokenizer
 
     return SimpleTokenizer(context_length=int(model_cfg["text_cfg"]["context_length"]))
+
+
+def create_trimodal_clip(model_cfg: dict | None = None, seed: int = 0, init_temperature: float = 0.07,
+                         learn_temperature: bool = True, device=None):
+    """A tiny CLIP plus a third tower (for sketches), as a :class:`TriModalCLIP`.
+
+    The third tower is an open_clip vision transformer with the image tower's config,
+    initialised independently (its own seed stream), projecting to the same space.
+    """
+    import torch
+
+    clip = create_tiny_clip(model_cfg, seed=seed, init_temperature=init_temperature,
+                            learn_temperature=learn_temperature, device="cpu")
+    # Build the sketch tower from a second CLIP drawn with a different seed and keep its visual tower.
+    sketch = create_tiny_clip(model_cfg, seed=seed + 1_000_003, device="cpu").visual
+    model = TriModalCLIP(clip, sketch)
+    torch.manual_seed(seed)
+    return model.to(get_device(device) if device else get_device())
+
+
+def _trimodal_class():
+    import torch
+    import torch.nn.functional as F
+
+    class _TriModalCLIP(torch.nn.Module):
+        """Three towers in one space: image and text (open_clip CLIP) and a sketch ViT.
+
+        ``forward(images, tokens, sketches)`` returns ``([image, text, sketch] features,
+        logit_scale)``, features L2-normalised, like open_clip's CLIP returns pairs.
+        """
+
+        def __init__(self, clip, sketch_tower):
+            super().__init__()
+            self.clip = clip
+            self.sketch = sketch_tower
+
+        @property
+        def logit_scale(self):
+            return self.clip.logit_scale
+
+        @property
+        def text_projection(self):
+            return self.clip.text_projection
+
+        def encode_image(self, images):
+            return self.clip.encode_image(images)
+
+        def encode_text(self, tokens):
+            return self.clip.encode_text(tokens)
+
+        def encode_sketch(self, sketches):
+            return self.sketch(sketches)
+
+        def forward(self, images, tokens, sketches):
+            feats = [F.normalize(self.encode_image(images), dim=-1), F.normalize(self.encode_text(tokens), dim=-1),
+                     F.normalize(self.encode_sketch(sketches), dim=-1)]
+            return feats, self.clip.logit_scale.exp()
+
+    return _TriModalCLIP
+
+
+def TriModalCLIP(clip, sketch_tower):  # noqa: N802 - a class factory, so torch is imported lazily
+    """Wrap an open_clip CLIP and a sketch tower into one three-modality model (see ``create_trimodal_clip``)."""
+    return _trimodal_class()(clip, sketch_tower)

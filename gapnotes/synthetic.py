@@ -49,6 +49,7 @@ class ShapesPairs:
     captions : list[str] of length N
     attributes : dict name -> int array (N,), indices into SHAPES, COLOURS, SIZES, POSITIONS
     mentioned : bool array (N, 4): which of (shape, colour, size, position) the caption names
+    masks : bool array (N, H, W), the object's pixels (used by :meth:`sketches`)
     """
 
     images: np.ndarray
@@ -56,6 +57,25 @@ class ShapesPairs:
     attributes: dict
     mentioned: np.ndarray
     config: dict = field(default_factory=dict)
+    masks: np.ndarray | None = None
+
+    def sketches(self) -> np.ndarray:
+        """A third modality: the object's outline, in its colour, on black (float32 (N, 3, H, W)).
+
+        It carries the same semantics as a complete caption (shape, colour, size, position)
+        through a different channel, and none of the image's unmentioned content (texture,
+        distractor, noise).
+        """
+        if self.masks is None:
+            raise ValueError("these pairs were built without masks; draw them with make_shapes")
+        m = self.masks
+        interior = m.copy()
+        interior[:, 1:, :] &= m[:, :-1, :]
+        interior[:, :-1, :] &= m[:, 1:, :]
+        interior[:, :, 1:] &= m[:, :, :-1]
+        interior[:, :, :-1] &= m[:, :, 1:]
+        outline = (m & ~interior).astype(np.float32)
+        return outline[:, None] * _RGB[self.attributes["colour"]][:, :, None, None]
 
     def __len__(self) -> int:
         return len(self.captions)
@@ -87,6 +107,7 @@ class ShapesPairs:
             {k: v[index] for k, v in self.attributes.items()},
             self.mentioned[index],
             dict(self.config),
+            None if self.masks is None else self.masks[index],
         )
 
 
@@ -196,7 +217,7 @@ def make_shapes(
 
     attributes = {"shape": shape, "colour": colour, "size": big, "position": pos}
     config = {"n": n, "seed": seed, "image_size": size, "caption_detail": detail, "noise": noise, "distractor": distractor}
-    return ShapesPairs(images, captions, attributes, mentioned, config)
+    return ShapesPairs(images, captions, attributes, mentioned, config, mask)
 
 
 def make_splits(n_train: int = 8000, n_val: int = 1000, n_test: int = 1000, seed: int = 0, **kwargs) -> dict:

@@ -29,6 +29,7 @@ __all__ = [
     "mixed_modality_search",
     "gap_direction",
     "evaluate_space",
+    "multimodal_report",
 ]
 
 
@@ -185,3 +186,39 @@ def evaluate_space(test_images, test_texts, cluster_labels, class_labels, class_
         "zero_shot": zero_shot_accuracy(test_images, class_prompts, class_labels),
         "uniformity": uniformity(points),
     }
+
+
+def multimodal_report(embeddings: dict, labels, seed: int = 0) -> dict:
+    """Gaps, retrieval and clustering for any number of paired modalities.
+
+    Parameters
+    ----------
+    embeddings : dict name -> (N, D) array; row i of every array is the same sample
+    labels : (N,) groups for k-means on all modalities pooled (k = number of groups)
+
+    Returns
+    -------
+    dict with ``gaps`` (DataFrame, modality × modality), ``recall_at_1`` (DataFrame, query
+    modality × gallery modality; diagonal empty) and ``clustering`` (dict of k-means scores
+    on the pooled M·N points).
+    """
+    import pandas as pd
+
+    if not isinstance(embeddings, dict) or len(embeddings) < 2:
+        raise ValueError("embeddings must be a dict of at least two named (N, D) arrays")
+    names = list(embeddings)
+    arrays = {name: as_embeddings(value, f"embeddings[{name!r}]") for name, value in embeddings.items()}
+    first = arrays[names[0]]
+    for name in names[1:]:
+        check_same_rows(first, arrays[name], f"embeddings[{names[0]!r}]", f"embeddings[{name!r}]")
+    labels = as_labels(labels, "labels", len(first))
+    gaps = pd.DataFrame(0.0, index=names, columns=names)
+    recall = pd.DataFrame(np.nan, index=pd.Index(names, name="query"), columns=pd.Index(names, name="gallery"))
+    for a in names:
+        for b in names:
+            if a != b:
+                gaps.loc[a, b] = modality_gap(arrays[a], arrays[b])
+                recall.loc[a, b] = recall_at_k(arrays[a], arrays[b], ks=(1,))[1]
+    points = np.concatenate([arrays[name] for name in names])
+    clustering = clustering_scores(points, np.tile(labels, len(names)), seed=seed)
+    return {"gaps": gaps, "recall_at_1": recall, "clustering": clustering}

@@ -65,6 +65,7 @@ class TrainConfig:
     eval_every : record a row of history every this many steps
     model : keyword arguments of :func:`gapnotes.models.tiny_clip_config`
     loss_options : extra keyword arguments of the loss (e.g. weights), as a dict
+    modalities : 2 (images, captions) or 3 (plus sketches, with a third tower)
     """
 
     loss: str = "clip"
@@ -84,6 +85,7 @@ class TrainConfig:
     eval_every: int = 50
     model: dict = field(default_factory=dict)
     loss_options: dict = field(default_factory=dict)
+    modalities: int = 2
 
     def validate(self) -> TrainConfig:
         """Raise a ValueError/TypeError naming the field for any impossible setting."""
@@ -111,6 +113,12 @@ class TrainConfig:
             raise ValueError(f"init must be one of {_INITS}, got {self.init!r}")
         if not isinstance(self.model, dict) or not isinstance(self.loss_options, dict):
             raise TypeError("model and loss_options must be dicts")
+        if self.modalities not in (2, 3):
+            raise ValueError(f"modalities must be 2 or 3, got {self.modalities!r}")
+        if self.modalities == 3 and self.loss == "clip":
+            raise ValueError("loss 'clip' pairs two modalities; with modalities=3 use 'pairwise_clip' or 'modgap'")
+        if self.modalities == 3 and self.init != "random":
+            raise ValueError("init='procrustes' is only defined for two modalities")
         return self
 
     def replace(self, **changes) -> TrainConfig:
@@ -133,13 +141,17 @@ class TrainResult:
 
 def cache_key(config: TrainConfig) -> str:
     """Hex key of a config: sha256 of its JSON (sorted keys) plus the trainer version."""
-    payload = json.dumps({"trainer": TRAINER_VERSION, **dataclasses.asdict(config)}, sort_keys=True, default=str)
+    fields = dataclasses.asdict(config)
+    if fields["modalities"] == 2:
+        del fields["modalities"]  # two-modality keys stay what they were before the field existed
+    payload = json.dumps({"trainer": TRAINER_VERSION, **fields}, sort_keys=True, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()[:20]
 
 
 @functools.lru_cache(maxsize=8)
-def _data(n_train: int, n_val: int, data_seed: int, caption_detail: int, context_length: int, image_size: int):
-    """Shapes splits as torch tensors (CLIP-normalised images, tokens); cached per process."""
+def _data(n_train: int, n_val: int, data_seed: int, caption_detail: int, context_length: int, image_size: int,
+          sketches: bool = False):
+    """Shapes splits as torch tensors (CLIP-normalised images, tokens[, sketches]); cached per process."""
     import torch
 
     from .models import OPENAI_MEAN, OPENAI_STD, tokenizer_for
@@ -152,36 +164,55 @@ def _data(n_train: int, n_val: int, data_seed: int, caption_detail: int, context
     out = {}
     for split in ("train", "val"):
         pairs = splits[split]
-        out[split] = ((torch.from_numpy(pairs.images) - mean) / std, tokenizer(pairs.captions), pairs)
+        tensors = [(torch.from_numpy(pairs.images) - mean) / std, tokenizer(pairs.captions)]
+        if sketches:
+            tensors.append((torch.from_numpy(pairs.sketches()) - mean) / std)
+        out[split] = (*tensors, pairs)
     return out
 
 
-def encode_split(model, images, tokens, batch_size: int = 512):
-    """Normalised image and text embeddings (numpy float32) of prepared tensors, in eval mode."""
+def encode_split(model, images, tokens, sketches=None, batch_size: int = 512):
+    """Normalised embeddings (numpy float32) of prepared tensors, in eval mode.
+
+    Returns ``(images, texts)``, or ``(images, texts, sketches)`` when sketches are given
+    (the model must then have ``encode_sketch``).
+    """
     import torch
     import torch.nn.functional as F
 
     device = next(model.parameters()).device
     was_training = model.training
     model.eval()
-    out_i, out_t = [], []
+    encoders = [(model.encode_image, images), (model.encode_text, tokens)]
+    if sketches is not None:
+        encoders.append((model.encode_sketch, sketches))
+    outputs = []
     with torch.no_grad():
-        for start in range(0, len(images), batch_size):
-            out_i.append(F.normalize(model.encode_image(images[start : start + batch_size].to(device)), dim=-1).cpu())
-            out_t.append(F.normalize(model.encode_text(tokens[start : start + batch_size].to(device)), dim=-1).cpu())
+        for encode, data in encoders:
+            parts = [F.normalize(encode(data[start : start + batch_size].to(device)), dim=-1).cpu()
+                     for start in range(0, len(data), batch_size)]
+            outputs.append(torch.cat(parts).numpy())
     model.train(was_training)
-    return torch.cat(out_i).numpy(), torch.cat(out_t).numpy()
+    return tuple(outputs)
 
 
-def evaluate(model, images, tokens) -> dict:
-    """Gap, true-pair cosine and Recall@1 both ways of a model on prepared tensors."""
-    img, txt = encode_split(model, images, tokens)
-    return {
+def evaluate(model, images, tokens, sketches=None) -> dict:
+    """Gap, true-pair cosine and Recall@1 both ways of a model on prepared tensors.
+
+    With sketches, also the image–sketch and text–sketch gaps (``gap_is``, ``gap_ts``).
+    """
+    embedded = encode_split(model, images, tokens, sketches)
+    img, txt = embedded[0], embedded[1]
+    out = {
         "gap": metrics.modality_gap(img, txt),
         "true_pair_cos": metrics.true_pair_cosine(img, txt),
         "r1_i2t": metrics.recall_at_k(img, txt, ks=(1,))[1],
         "r1_t2i": metrics.recall_at_k(txt, img, ks=(1,))[1],
     }
+    if sketches is not None:
+        out["gap_is"] = metrics.modality_gap(img, embedded[2])
+        out["gap_ts"] = metrics.modality_gap(txt, embedded[2])
+    return out
 
 
 def _procrustes_init(model, images, tokens, n: int = 512) -> None:
@@ -215,10 +246,18 @@ def _lr_at(step: int, cfg: TrainConfig) -> float:
 
 def _load_cached(folder: Path, config: TrainConfig, device):
     import pandas as pd
+    import torch
 
-    from .models import load_open_clip_checkpoint
+    from .models import create_trimodal_clip, load_open_clip_checkpoint
 
-    model, _, model_cfg = load_open_clip_checkpoint(folder / "model", device=device)
+    if config.modalities == 3:
+        model_cfg = json.loads((folder / "model.json").read_text())
+        model = create_trimodal_clip(model_cfg, device=device)
+        state = torch.load(folder / "model.pt", map_location=device, weights_only=True)
+        model.load_state_dict(state["state_dict"])
+        model.eval()
+    else:
+        model, _, model_cfg = load_open_clip_checkpoint(folder / "model", device=device)
     history = pd.read_csv(folder / "history.csv")
     meta = json.loads((folder / "meta.json").read_text())
     return TrainResult(model, history, config, model_cfg, True, float(meta["seconds"]), folder)
@@ -228,9 +267,15 @@ def _store(folder: Path, model, history, model_cfg: dict, config: TrainConfig, s
     from .models import save_open_clip_checkpoint
 
     folder.parent.mkdir(parents=True, exist_ok=True)
+    import torch
+
     tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}."))
     try:
-        save_open_clip_checkpoint(model, tmp / "model", model_cfg)
+        if hasattr(model, "encode_sketch"):  # three towers: not an open_clip model, save weights + config
+            torch.save({"state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()}}, tmp / "model.pt")
+            (tmp / "model.json").write_text(json.dumps(model_cfg, indent=2))
+        else:
+            save_open_clip_checkpoint(model, tmp / "model", model_cfg)
         history.to_csv(tmp / "history.csv", index=False)
         meta = {"config": dataclasses.asdict(config), "seconds": seconds, "trainer": TRAINER_VERSION}
         (tmp / "meta.json").write_text(json.dumps(meta, indent=2, default=str))
@@ -271,7 +316,7 @@ def train(config: TrainConfig | None = None, *, cache: bool = True, progress: bo
         raise TypeError(f"config must be a TrainConfig, got {type(config).__name__}")
     config.validate()
     from .losses import LOSSES
-    from .models import create_tiny_clip, tiny_clip_config
+    from .models import create_tiny_clip, create_trimodal_clip, tiny_clip_config
 
     device = get_device(device) if device is not None else get_device()
     model_cfg = tiny_clip_config(**config.model)
@@ -282,12 +327,14 @@ def train(config: TrainConfig | None = None, *, cache: bool = True, progress: bo
     if progress is None:
         progress = os.environ.get("GAPNOTES_PROGRESS", "1") != "0"
     start_time = time.perf_counter()
+    three = config.modalities == 3
     data = _data(config.n_train, config.n_val, config.data_seed, config.caption_detail,
-                 model_cfg["text_cfg"]["context_length"], model_cfg["vision_cfg"]["image_size"])
-    train_images, train_tokens, _ = data["train"]
-    val_images, val_tokens, _ = data["val"]
-    model = create_tiny_clip(model_cfg, seed=config.seed, init_temperature=config.temperature,
-                             learn_temperature=config.learn_temperature, device=device)
+                 model_cfg["text_cfg"]["context_length"], model_cfg["vision_cfg"]["image_size"], three)
+    train_tensors, val_tensors = data["train"][:-1], data["val"][:-1]
+    train_images, train_tokens = train_tensors[0], train_tensors[1]
+    create = create_trimodal_clip if three else create_tiny_clip
+    model = create(model_cfg, seed=config.seed, init_temperature=config.temperature,
+                   learn_temperature=config.learn_temperature, device=device)
     if config.init == "procrustes":
         _procrustes_init(model, train_images, train_tokens)
     model.train()
@@ -297,7 +344,7 @@ def train(config: TrainConfig | None = None, *, cache: bool = True, progress: bo
     max_logit_scale = math.log(100.0)  # CLIP clamps τ at 0.01
 
     rows = [{"step": 0, "train_loss": float("nan"), "temperature": 1.0 / model.logit_scale.exp().item(),
-             **evaluate(model, val_images, val_tokens)}]
+             **evaluate(model, *val_tensors)}]
     running = []
     from tqdm.auto import tqdm
 
@@ -306,8 +353,13 @@ def train(config: TrainConfig | None = None, *, cache: bool = True, progress: bo
         index = torch.randint(0, len(train_images), (config.batch_size,), generator=generator)
         for group in optimizer.param_groups:
             group["lr"] = _lr_at(step, config)
-        image_features, text_features, logit_scale = model(train_images[index].to(device), train_tokens[index].to(device))
-        loss = loss_fn([image_features, text_features], logit_scale, step / config.steps, config.loss_options)
+        batch = [t[index].to(device) for t in train_tensors]
+        if three:
+            features, logit_scale = model(*batch)
+        else:
+            image_features, text_features, logit_scale = model(*batch)
+            features = [image_features, text_features]
+        loss = loss_fn(features, logit_scale, step / config.steps, config.loss_options)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -317,7 +369,7 @@ def train(config: TrainConfig | None = None, *, cache: bool = True, progress: bo
         if step % config.eval_every == 0 or step == config.steps:
             rows.append({"step": step, "train_loss": float(np.mean(running)),
                          "temperature": 1.0 / model.logit_scale.exp().item(),
-                         **evaluate(model, val_images, val_tokens)})
+                         **evaluate(model, *val_tensors)})
             running = []
             bar.set_postfix(loss=f"{rows[-1]['train_loss']:.3f}", gap=f"{rows[-1]['gap']:.3f}")
     bar.close()
@@ -333,7 +385,8 @@ def embed_pairs(model, pairs, model_cfg: dict | None = None, batch_size: int = 5
     """Normalised image and caption embeddings of a :class:`gapnotes.synthetic.ShapesPairs`.
 
     Images are standardised with CLIP's mean and std; captions are tokenised with open_clip's
-    tokenizer at the model's context length. Returns two float32 arrays (N, D).
+    tokenizer at the model's context length. Returns two float32 arrays (N, D), or three
+    (images, captions, sketches) for a three-tower model.
     """
     import torch
 
@@ -344,7 +397,8 @@ def embed_pairs(model, pairs, model_cfg: dict | None = None, batch_size: int = 5
     std = torch.tensor(OPENAI_STD).view(1, 3, 1, 1)
     images = (torch.from_numpy(np.asarray(pairs.images, dtype=np.float32)) - mean) / std
     tokens = tokenizer_for({"text_cfg": {"context_length": context}})(list(pairs.captions))
-    return encode_split(model, images, tokens, batch_size=batch_size)
+    sketches = (torch.from_numpy(pairs.sketches()) - mean) / std if hasattr(model, "encode_sketch") else None
+    return encode_split(model, images, tokens, sketches, batch_size=batch_size)
 
 
 def embed_prompts(model, prompts, model_cfg: dict | None = None):

@@ -116,3 +116,11 @@ def test_multimodal_input_errors():
         centroid_uniformity_loss(torch.stack(zs))
     with pytest.raises(ValueError, match="embeddings\\[2\\]"):
         modgap_loss([zs[0], zs[1], zs[2][:3]], 1.0)
+
+
+def test_pairwise_clip_loss():
+    from gapnotes.losses import pairwise_clip_loss
+
+    zs = _modalities(m=3)
+    expected = (clip_loss(zs[0], zs[1], 4.0) + clip_loss(zs[0], zs[2], 4.0) + clip_loss(zs[1], zs[2], 4.0)) / 3
+    assert pairwise_clip_loss(zs, 4.0).item() == pytest.approx(expected.item())

@@ -73,3 +73,16 @@ def test_bad_arguments():
         synthetic.make_shapes(5, seed=1.5)
     with pytest.raises(ValueError, match="noise"):
         synthetic.make_shapes(5, noise=-1)
+
+
+def test_sketches_are_coloured_outlines():
+    d = synthetic.make_shapes(20, seed=4)
+    sk = d.sketches()
+    assert sk.shape == d.images.shape and sk.dtype == np.float32
+    lit = sk.max(axis=1) > 0
+    assert (lit <= d.masks).all()  # the outline lies on the object
+    assert (lit.sum((1, 2)) < d.masks.sum((1, 2))).all()  # ... and is thinner than it
+    for i in range(20):
+        colours = np.unique(sk[i].reshape(3, -1)[:, lit[i].ravel()].T, axis=0)
+        np.testing.assert_allclose(colours, synthetic._RGB[d.attributes["colour"][i]][None])
+    assert d.subset(np.array([1, 2])).sketches().shape == (2, 3, 32, 32)

@@ -78,3 +78,15 @@ def test_mean_ci():
     assert mean == 2.0 and half == pytest.approx(4.302653 * 1 / np.sqrt(3), rel=1e-5)
     with pytest.raises(ValueError, match="at least 2"):
         metrics.mean_ci([1.0])
+
+
+def test_multimodal_report(rng):
+    base = rng.normal(size=(90, 8))
+    emb = {"a": base + 4 * np.eye(8)[0], "b": base + 4 * np.eye(8)[1], "c": base + 0.1 * rng.normal(size=(90, 8))}
+    out = tasks.multimodal_report(emb, np.arange(90) % 3)
+    assert out["gaps"].shape == (3, 3) and np.allclose(np.diag(out["gaps"]), 0)
+    assert out["gaps"].loc["a", "b"] == pytest.approx(metrics.modality_gap(emb["a"], emb["b"]))
+    assert np.isnan(out["recall_at_1"].loc["a", "a"]) and out["recall_at_1"].loc["c", "a"] > 0.5
+    assert set(out["clustering"]) >= {"v_measure", "nmi", "ari"}
+    with pytest.raises(ValueError, match="embeddings\\['b'\\]"):
+        tasks.multimodal_report({"a": emb["a"], "b": emb["b"][:5]}, np.arange(90))

@@ -99,3 +99,26 @@ def test_unknown_field_and_wrong_type():
         train(SMALL, progress=False, learning_rate=0.1)
     with pytest.raises(TypeError, match="steps must be an integer"):
         train(SMALL, progress=False, steps=10.5)
+
+
+def test_three_modalities_train_cache_and_embed(cache):
+    from gapnotes import synthetic
+    from gapnotes.train import embed_pairs
+
+    cfg = SMALL.replace(modalities=3, loss="modgap", temperature=0.1, learn_temperature=False,
+                        loss_options={"anchor": 1})
+    first = train(cfg, progress=False, device="cpu")
+    assert {"gap_is", "gap_ts"} <= set(first.history.columns)
+    assert first.history["gap_ts"].iloc[-1] < first.history["gap_ts"].iloc[0]
+    again = train(cfg, progress=False, device="cpu")
+    assert again.from_cache and again.history.equals(first.history)
+    embedded = embed_pairs(again.model, synthetic.make_shapes(7, seed=9), again.model_cfg)
+    assert [e.shape for e in embedded] == [(7, 64)] * 3
+    with pytest.raises(ValueError, match="pairwise_clip"):
+        train(SMALL.replace(modalities=3), progress=False)
+    with pytest.raises(ValueError, match="modalities"):
+        train(SMALL.replace(modalities=4), progress=False)
+
+
+def test_two_modality_cache_keys_ignore_the_modalities_field():
+    assert train_mod.cache_key(SMALL) != train_mod.cache_key(SMALL.replace(modalities=3))
