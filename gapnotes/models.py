@@ -63,7 +63,7 @@ def create_random_clip(name: str = "ViT-B-32", seed: int = 0, device=None):
     level = logger.level
     logger.setLevel(logging.ERROR)
     try:
-        model = open_clip.create_model(name, pretrained=None, device=get_device(device) if device else get_device())
+        model = open_clip.create_model(name, pretrained=None, device=get_device(device))
     finally:
         logger.setLevel(level)
     model.eval()
@@ -207,7 +207,7 @@ def create_tiny_clip(model_cfg: dict | None = None, seed: int = 0, init_temperat
     model = CLIP(cfg["embed_dim"], CLIPVisionCfg(**cfg["vision_cfg"]), CLIPTextCfg(**cfg["text_cfg"]),
                  init_logit_scale=math.log(1.0 / tau))
     model.logit_scale.requires_grad_(bool(learn_temperature))
-    return model.to(get_device(device) if device else get_device())
+    return model.to(get_device(device))
 
 
 def save_open_clip_checkpoint(model, path, model_cfg: dict) -> Path:
@@ -258,7 +258,7 @@ def load_open_clip_checkpoint(path, device=None):
             raise FileNotFoundError(f"path: {f} does not exist (expected {path.name}.pt and {path.name}.json)")
     model_cfg = json.loads(cfg_file.read_text())
     open_clip.add_model_config(cfg_file)
-    model = open_clip.create_model(path.name, pretrained=str(ckpt), device=get_device(device) if device else get_device())
+    model = open_clip.create_model(path.name, pretrained=str(ckpt), device=get_device(device))
     model.eval()
     return model, tokenizer_for(model_cfg), model_cfg
 
@@ -285,7 +285,7 @@ def create_trimodal_clip(model_cfg: dict | None = None, seed: int = 0, init_temp
     sketch = create_tiny_clip(model_cfg, seed=seed + 1_000_003, device="cpu").visual
     model = TriModalCLIP(clip, sketch)
     torch.manual_seed(seed)
-    return model.to(get_device(device) if device else get_device())
+    return model.to(get_device(device))
 
 
 def _trimodal_class():
