@@ -94,6 +94,14 @@ _SHA256 = {
 
 #: Every file the book may download, by file name.
 REGISTRY: dict[str, RemoteFile] = {name: RemoteFile(_RELEASE + name, sha) for name, sha in _SHA256.items()}
+REGISTRY["cifar-10-python.tar.gz"] = RemoteFile(
+    "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",
+    "6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce",
+)
+REGISTRY["cifar-100-python.tar.gz"] = RemoteFile(
+    "https://www.cs.toronto.edu/~kriz/cifar-100-python.tar.gz",
+    "85cd44d02ba6437773c5bbd22e183051d648de2e7d6b014e1ef29b855ba677a7",
+)
 
 
 class DataUnavailableError(RuntimeError):
