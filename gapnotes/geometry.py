@@ -38,6 +38,12 @@ def normalize(x) -> np.ndarray:
     return _normalized(as_embeddings(x, "x"), "x")
 
 
+def _renormalize(a: np.ndarray, name: str) -> np.ndarray:
+    """Scale the rows of ``a`` (a new array owned by the caller) back to unit norm, in place."""
+    a /= row_norms(a, name).astype(a.dtype)[:, None]
+    return a
+
+
 def shift_along(x, direction, step: float) -> np.ndarray:
     """Move every row of x by ``step`` along a unit ``direction``, then re-normalise.
 
@@ -60,8 +66,7 @@ def shift_along(x, direction, step: float) -> np.ndarray:
     step = check_float(step, "step")
     out = _normalized(x, "x")
     out += (step * d / norm).astype(out.dtype)
-    out /= row_norms(out, "shifted x").astype(out.dtype)[:, None]
-    return out
+    return _renormalize(out, "shifted x")
 
 
 def shift_along_gap(x, y, lam: float):
@@ -104,9 +109,7 @@ def shift_along_gap(x, y, lam: float):
     xn -= step
     yn += step
     # In place: the normalised copies are the only (N, D) arrays this function makes.
-    xn /= row_norms(xn, "shifted x").astype(xn.dtype)[:, None]
-    yn /= row_norms(yn, "shifted y").astype(yn.dtype)[:, None]
-    return xn, yn
+    return _renormalize(xn, "shifted x"), _renormalize(yn, "shifted y")
 
 
 def center_modalities(x, y):
@@ -130,8 +133,7 @@ def center_modalities(x, y):
     for arr, name in ((x, "x"), (y, "y")):
         arr_n = _normalized(arr, name)
         arr_n -= arr_n.mean(axis=0, dtype=np.float64).astype(arr_n.dtype)
-        arr_n /= row_norms(arr_n, f"centred {name}").astype(arr_n.dtype)[:, None]
-        out.append(arr_n)
+        out.append(_renormalize(arr_n, f"centred {name}"))
     return out[0], out[1]
 
 
@@ -251,7 +253,7 @@ def fit_posthoc(method: str, images, texts) -> PosthocMap:
     xn, yn = _normalized(x, "images"), _normalized(y, "texts")
 
     def renorm(a):
-        return a / row_norms(a, "corrected embeddings").astype(a.dtype)[:, None]
+        return _renormalize(a, "corrected embeddings")
 
     if method == "none":
         return PosthocMap(method, lambda a: a, lambda b: b)

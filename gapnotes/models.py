@@ -32,6 +32,7 @@ __all__ = [
     "embed_images",
     "embed_texts",
     "random_text_tokens",
+    "clip_standardize",
     "OPENAI_MEAN",
     "OPENAI_STD",
 ]
@@ -72,6 +73,19 @@ def create_random_clip(name: str = "ViT-B-32", seed: int = 0, device=None):
     return model, open_clip.get_tokenizer(name)
 
 
+def clip_standardize(images):
+    """Images in [0, 1] → a float32 torch tensor standardised with CLIP's per-channel mean and std.
+
+    Accepts a NumPy array or a tensor of shape (N, 3, H, W); a tensor keeps its device.
+    """
+    import torch
+
+    images = torch.as_tensor(images, dtype=torch.float32)
+    mean = torch.tensor(OPENAI_MEAN, device=images.device).view(1, 3, 1, 1)
+    std = torch.tensor(OPENAI_STD, device=images.device).view(1, 3, 1, 1)
+    return (images - mean) / std
+
+
 def _image_size(model) -> int:
     size = getattr(model.visual, "image_size", 224)
     return int(size[0] if isinstance(size, (tuple, list)) else size)
@@ -98,8 +112,6 @@ def embed_images(model, images, batch_size: int = 32, device=None, normalize_inp
         raise ValueError(f"images must have shape (N, 3, H, W), got {tuple(images.shape)}")
     device = torch.device(device) if device is not None else next(model.parameters()).device
     size = _image_size(model)
-    mean = torch.tensor(OPENAI_MEAN, device=device).view(1, 3, 1, 1)
-    std = torch.tensor(OPENAI_STD, device=device).view(1, 3, 1, 1)
     out = []
     with torch.no_grad():
         for start in range(0, len(images), batch_size):
@@ -107,7 +119,7 @@ def embed_images(model, images, batch_size: int = 32, device=None, normalize_inp
             if normalize_input:
                 if batch.shape[-1] != size or batch.shape[-2] != size:
                     batch = F.interpolate(batch, size=(size, size), mode="bilinear", align_corners=False)
-                batch = (batch - mean) / std
+                batch = clip_standardize(batch)
             out.append(model.encode_image(batch).float().cpu())
     return torch.cat(out).numpy()
 
@@ -265,11 +277,12 @@ def load_open_clip_checkpoint(path, device=None):
     return model, tokenizer_for(model_cfg), model_cfg
 
 
-def tokenizer_for(model_cfg: dict):
-    """open_clip's BPE tokenizer with the context length of ``model_cfg``."""
+def tokenizer_for(model_cfg: dict | int):
+    """open_clip's BPE tokenizer with the context length of ``model_cfg`` (or a context length)."""
     from open_clip.tokenizer import SimpleTokenizer
 
-    return SimpleTokenizer(context_length=int(model_cfg["text_cfg"]["context_length"]))
+    context = model_cfg if isinstance(model_cfg, int) else int(model_cfg["text_cfg"]["context_length"])
+    return SimpleTokenizer(context_length=context)
 
 
 def create_trimodal_clip(model_cfg: dict | None = None, seed: int = 0, init_temperature: float = 0.07,

@@ -152,21 +152,17 @@ def cache_key(config: TrainConfig) -> str:
 def _data(n_train: int, n_val: int, data_seed: int, caption_detail: int, context_length: int, image_size: int,
           sketches: bool = False):
     """Shapes splits as torch tensors (CLIP-normalised images, tokens[, sketches]); cached per process."""
-    import torch
-
-    from .models import OPENAI_MEAN, OPENAI_STD, tokenizer_for
+    from .models import clip_standardize, tokenizer_for
     from .synthetic import make_splits
 
     splits = make_splits(n_train, n_val, 0, seed=data_seed, caption_detail=caption_detail, image_size=image_size)
-    tokenizer = tokenizer_for({"text_cfg": {"context_length": context_length}})
-    mean = torch.tensor(OPENAI_MEAN).view(1, 3, 1, 1)
-    std = torch.tensor(OPENAI_STD).view(1, 3, 1, 1)
+    tokenizer = tokenizer_for(context_length)
     out = {}
     for split in ("train", "val"):
         pairs = splits[split]
-        tensors = [(torch.from_numpy(pairs.images) - mean) / std, tokenizer(pairs.captions)]
+        tensors = [clip_standardize(pairs.images), tokenizer(pairs.captions)]
         if sketches:
-            tensors.append((torch.from_numpy(pairs.sketches()) - mean) / std)
+            tensors.append(clip_standardize(pairs.sketches()))
         out[split] = (*tensors, pairs)
     return out
 
@@ -381,6 +377,11 @@ def train(config: TrainConfig | None = None, *, cache: bool = True, progress: bo
     return TrainResult(model, history, config, model_cfg, False, seconds, folder if cache else None)
 
 
+def _context_length(model, model_cfg: dict | None) -> int:
+    """The text context length: from the model config when given, else from the model."""
+    return int(model_cfg["text_cfg"]["context_length"]) if model_cfg else int(model.context_length)
+
+
 def embed_pairs(model, pairs, model_cfg: dict | None = None, batch_size: int = 512):
     """Normalised image and caption embeddings of a :class:`gapnotes.synthetic.ShapesPairs`.
 
@@ -388,16 +389,11 @@ def embed_pairs(model, pairs, model_cfg: dict | None = None, batch_size: int = 5
     tokenizer at the model's context length. Returns two float32 arrays (N, D), or three
     (images, captions, sketches) for a three-tower model.
     """
-    import torch
+    from .models import clip_standardize, tokenizer_for
 
-    from .models import OPENAI_MEAN, OPENAI_STD, tokenizer_for
-
-    context = int(model_cfg["text_cfg"]["context_length"]) if model_cfg else int(model.context_length)
-    mean = torch.tensor(OPENAI_MEAN).view(1, 3, 1, 1)
-    std = torch.tensor(OPENAI_STD).view(1, 3, 1, 1)
-    images = (torch.from_numpy(np.asarray(pairs.images, dtype=np.float32)) - mean) / std
-    tokens = tokenizer_for({"text_cfg": {"context_length": context}})(list(pairs.captions))
-    sketches = (torch.from_numpy(pairs.sketches()) - mean) / std if hasattr(model, "encode_sketch") else None
+    images = clip_standardize(pairs.images)
+    tokens = tokenizer_for(_context_length(model, model_cfg))(list(pairs.captions))
+    sketches = clip_standardize(pairs.sketches()) if hasattr(model, "encode_sketch") else None
     return encode_split(model, images, tokens, sketches, batch_size=batch_size)
 
 
@@ -410,8 +406,7 @@ def embed_prompts(model, prompts, model_cfg: dict | None = None):
 
     if isinstance(prompts, str) or not all(isinstance(p, str) for p in prompts) or len(prompts) == 0:
         raise TypeError("prompts must be a non-empty list of strings")
-    context = int(model_cfg["text_cfg"]["context_length"]) if model_cfg else int(model.context_length)
-    tokens = tokenizer_for({"text_cfg": {"context_length": context}})(list(prompts))
+    tokens = tokenizer_for(_context_length(model, model_cfg))(list(prompts))
     device = next(model.parameters()).device
     with torch.no_grad():
         return F.normalize(model.encode_text(tokens.to(device)), dim=-1).cpu().numpy()
