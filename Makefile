@@ -1,6 +1,7 @@
 # Mind the Gap — the two commands of the README:
 #   make book   set up .venv (first time) and build the executed book into _build/html
 #   make test   set up .venv (first time) and run every test (pytest + nbval over notebooks/)
+#   make student   the student edition: notebooks without solutions + HTML (see book/instructor.md)
 # Variables: VENV (default .venv), PYTHON (default python3), GAPNOTES_DATA_DIR (offline data folder).
 
 VENV ?= .venv
@@ -18,7 +19,7 @@ endif
 # Progress bars are for people; the built book and CI logs stay clean without them.
 export GAPNOTES_PROGRESS := 0
 
-.PHONY: install book test lint clean
+.PHONY: install book test lint student clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +39,10 @@ test: export GAPNOTES_OFFLINE ?= 1
 test: install
 	$(VENV)/bin/ruff check gapnotes tests
 	$(PY) -m pytest
+
+# Student edition, generated from the chapters: _build/student/notebooks and _build/student/_build/html.
+student: install
+	$(PY) -m gapnotes.student --build-html
 
 lint: install
 	$(VENV)/bin/ruff check gapnotes tests

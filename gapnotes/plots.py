@@ -17,7 +17,7 @@ MODALITY_COLORS = ("#0173B2", "#DE8F05")
 
 
 def set_book_style() -> None:
-    """Apply the book's seaborn theme: white grid, colour-blind palette, readable sizes."""
+    """Apply the book's seaborn theme: white grid, colour-blind palette, readable sizes, opaque white figures."""
     import warnings
 
     import matplotlib as mpl
@@ -34,6 +34,10 @@ def set_book_style() -> None:
             "axes.titleweight": "bold",
             "figure.autolayout": False,
             "figure.constrained_layout.use": True,
+            # Opaque white figures stay readable when the book's theme is switched to dark mode.
+            "figure.facecolor": "white",
+            "savefig.facecolor": "white",
+            "savefig.transparent": False,
         }
     )
 

@@ -1,0 +1,91 @@
+"""Execute every chapter on a fresh kernel, in book order, and report wall times per chapter and per cell.
+
+    python benchmarks/book_times.py [--cold] [--json out.json] [--top 5]
+
+``--cold`` uses an empty, temporary ``GAPNOTES_CACHE_DIR`` (no trained model or embedding cached),
+which is what a reader's first run and CI see. Used by ``benchmarks/run.py``; also runnable alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+
+
+def _cell_seconds(cell) -> float:
+    timing = cell.get("metadata", {}).get("execution", {})
+    try:
+        start = datetime.fromisoformat(timing["iopub.execute_input"].replace("Z", "+00:00"))
+        end = datetime.fromisoformat(timing["shell.execute_reply"].replace("Z", "+00:00"))
+    except (KeyError, ValueError):
+        return float("nan")
+    return (end - start).total_seconds()
+
+
+def time_notebook(path: Path, timeout: int = 900) -> dict:
+    """Run one notebook top to bottom on a fresh kernel; return its wall time and per-cell times."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    notebook = nbformat.read(path, as_version=4)
+    client = NotebookClient(notebook, timeout=timeout, kernel_name="python3", record_timing=True,
+                            resources={"metadata": {"path": str(path.parent)}})
+    start = time.perf_counter()
+    client.execute()
+    seconds = time.perf_counter() - start
+    cells = [{"index": i, "seconds": _cell_seconds(cell), "first_line": cell.source.splitlines()[0][:70]
+              if cell.source else ""}
+             for i, cell in enumerate(notebook.cells) if cell.cell_type == "code"]
+    return {"notebook": path.name, "seconds": seconds, "cells": cells}
+
+
+def time_book(cold: bool = True, notebooks: list[Path] | None = None) -> list[dict]:
+    """Time every chapter in order; with ``cold`` the gapnotes cache starts empty (and is deleted after)."""
+    notebooks = notebooks or sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    previous = os.environ.get("GAPNOTES_CACHE_DIR")
+    tmp = tempfile.TemporaryDirectory(prefix="gapnotes-cold-") if cold else None
+    try:
+        if tmp is not None:
+            os.environ["GAPNOTES_CACHE_DIR"] = tmp.name
+        os.environ.setdefault("GAPNOTES_PROGRESS", "0")
+        results = []
+        for path in notebooks:
+            results.append(time_notebook(path))
+            print(f"  {path.name:38s} {results[-1]['seconds']:7.1f} s", file=sys.stderr, flush=True)
+        return results
+    finally:
+        if tmp is not None:
+            tmp.cleanup()
+            if previous is None:
+                os.environ.pop("GAPNOTES_CACHE_DIR", None)
+            else:
+                os.environ["GAPNOTES_CACHE_DIR"] = previous
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cold", action="store_true", help="start from an empty gapnotes cache")
+    parser.add_argument("--json", type=Path, help="write the timings here")
+    parser.add_argument("--top", type=int, default=5, help="list this many slowest cells per chapter")
+    args = parser.parse_args(argv)
+    results = time_book(cold=args.cold)
+    for result in results:
+        print(f"{result['notebook']}: {result['seconds']:.1f} s")
+        for cell in sorted(result["cells"], key=lambda c: -(c["seconds"] or 0))[: args.top]:
+            print(f"    cell {cell['index']:3d} {cell['seconds']:7.1f} s  {cell['first_line']}")
+    print(f"total: {sum(r['seconds'] for r in results):.1f} s")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,231 @@
+"""The built book, checked in a real browser (headless Chromium driven by Playwright).
+
+Builds the executed book exactly as ``make book`` does (``-W -n --keep-going``: any warning fails),
+serves ``_build/html`` on localhost and loads every page: no console errors or uncaught exceptions from
+the book's own pages, every image loads and has alt text, every internal link (and #anchor) resolves, and
+each chapter's launch links (the Colab badge and the theme's launch buttons) open that chapter's notebook.
+Screenshots of chapters 0 and 4 are saved to ``_build/screenshots/``.
+
+Requests to other hosts (MathJax's CDN, for instance) are blocked, so the result does not depend on the
+network; they are listed, not failed. Skips, saying why, where Chromium or Playwright is missing, unless
+``GAPNOTES_REQUIRE_BROWSER=1`` (set by ``.ci/run``), where it fails instead.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+HTML = ROOT / "_build" / "html"
+SCREENSHOTS = ROOT / "_build" / "screenshots"
+REPOSITORY = "mind-the-gap-book/mind-the-gap"
+pytestmark = pytest.mark.browser
+
+
+def _chromium() -> str | None:
+    for candidate in (os.environ.get("GAPNOTES_CHROMIUM"), "chromium", "chromium-browser", "google-chrome"):
+        if candidate and shutil.which(candidate):
+            return shutil.which(candidate)
+    return None
+
+
+def _skip_or_fail(reason: str):
+    if os.environ.get("GAPNOTES_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"{reason} (GAPNOTES_REQUIRE_BROWSER=1)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser_path():
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        _skip_or_fail("Playwright is not installed (pip install playwright; no browser download is needed)")
+    path = _chromium()
+    if path is None:
+        _skip_or_fail("no Chromium found: install Debian's chromium package (apt-get install chromium) "
+                      "or set GAPNOTES_CHROMIUM to a Chromium binary")
+    return path
+
+
+@pytest.fixture(scope="module")
+def built_book(browser_path):
+    """Build the executed book into _build/html with warnings as errors (as `make book` does)."""
+    jupyter_book = Path(sys.executable).with_name("jupyter-book")
+    result = subprocess.run([str(jupyter_book), "build", str(ROOT), "--all", "--warningiserror", "--nitpick",
+                             "--keep-going"], capture_output=True, text=True, cwd=ROOT)
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, f"jupyter-book build failed:\n{log[-6000:]}"
+    assert "build succeeded" in log and "warning" not in log.split("build succeeded")[-1].lower(), log[-3000:]
+    return HTML
+
+
+@pytest.fixture(scope="module")
+def server(built_book):
+    handler = functools.partial(_QuietHandler, directory=str(built_book))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+class _Anchors(HTMLParser):
+    """Collects element ids and <a href> targets of one HTML page."""
+
+    def __init__(self):
+        super().__init__()
+        self.ids, self.links = set(), []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if attrs.get("id"):
+            self.ids.add(attrs["id"])
+        if tag == "a" and attrs.get("name"):
+            self.ids.add(attrs["name"])
+        if tag == "a" and attrs.get("href"):
+            self.links.append(attrs["href"])
+
+
+@functools.cache
+def _parse(path: Path) -> _Anchors:
+    parser = _Anchors()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser
+
+
+def _pages(html: Path) -> list[Path]:
+    return sorted(p for p in html.rglob("*.html") if "_static" not in p.parts and "_sources" not in p.parts)
+
+
+def _chapters(html: Path) -> list[Path]:
+    return sorted((html / "notebooks").glob("[0-9][0-9]_*.html"))
+
+
+@pytest.fixture(scope="module")
+def visits(browser_path, server, built_book):
+    """Load every page once in Chromium; record console errors, page errors, images and launch links."""
+    from playwright.sync_api import sync_playwright
+
+    records = {}
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=browser_path, headless=True,
+                                    args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        external = []
+
+        def route(route):
+            if urlsplit(route.request.url).hostname == "127.0.0.1":
+                route.continue_()
+            else:  # the network is not part of the test
+                external.append(route.request.url)
+                route.abort()
+
+        context.route("**/*", route)
+        for path in _pages(built_book):
+            rel = path.relative_to(built_book).as_posix()
+            page = context.new_page()  # a fresh page per URL, so listeners never mix pages
+            errors, failed = [], []
+            page.on("console", lambda m, errors=errors: errors.append(m) if m.type == "error" else None)
+            page.on("pageerror", lambda e, errors=errors: errors.append(e))
+            page.on("requestfailed", lambda r, failed=failed: failed.append(r.url))
+            page.goto(server + rel, wait_until="load")
+            page.wait_for_timeout(300)
+            images = page.eval_on_selector_all(
+                "img", "els => els.map(e => ({src: e.currentSrc || e.src, ok: e.complete && e.naturalWidth > 0,"
+                       " alt: e.getAttribute('alt') || ''}))")
+            hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
+            own_errors = []
+            for error in errors:
+                location = getattr(error, "location", None) or {}
+                url = location.get("url", "") if isinstance(location, dict) else ""
+                if url and urlsplit(url).hostname not in (None, "127.0.0.1"):
+                    continue  # an error *about* a blocked external resource
+                text = getattr(error, "text", None) or str(error)
+                if "net::ERR_FAILED" in text and not any(f.startswith(server) for f in failed):
+                    continue  # "Failed to load resource" for a blocked external request
+                own_errors.append(text)
+            records[rel] = {"errors": own_errors, "images": images, "hrefs": hrefs,
+                            "failed_local": [u for u in failed if u.startswith(server)]}
+            if path.stem in ("00_the_modality_gap", "04_closing_the_gap"):
+                page.screenshot(path=str(SCREENSHOTS / f"{path.stem}.png"), full_page=True)
+            page.close()
+        browser.close()
+    records["__external__"] = sorted(set(external))
+    return records
+
+
+def test_every_page_loads_without_console_errors(visits):
+    pages = {k: v for k, v in visits.items() if not k.startswith("__")}
+    assert len(pages) >= 10, f"too few pages: {sorted(pages)}"
+    bad = {page: rec["errors"] for page, rec in pages.items() if rec["errors"]}
+    assert not bad, f"console errors: {bad}"
+    failed = {page: rec["failed_local"] for page, rec in pages.items() if rec["failed_local"]}
+    assert not failed, f"local resources that failed to load: {failed}"
+
+
+def test_every_image_loads_and_has_alt_text(visits):
+    pages = {k: v for k, v in visits.items() if not k.startswith("__")}
+    broken = {page: [i["src"] for i in rec["images"] if not i["ok"]] for page, rec in pages.items()}
+    assert not {p: b for p, b in broken.items() if b}, f"images that did not load: {broken}"
+    no_alt = {page: [i["src"] for i in rec["images"] if not i["alt"].strip()] for page, rec in pages.items()}
+    assert not {p: b for p, b in no_alt.items() if b}, f"images without alt text: {no_alt}"
+    figures = sum(1 for rec in pages.values() for i in rec["images"] if "_images/" in i["src"])
+    assert figures >= 15, f"expected the chapters' figures in the HTML, found {figures}"
+
+
+def test_every_internal_link_resolves(built_book):
+    missing = []
+    for page in _pages(built_book):
+        for href in _parse(page).links:
+            parts = urlsplit(href)
+            if parts.scheme or parts.netloc or href.startswith(("mailto:", "javascript:")):
+                continue
+            target = page if not parts.path else (page.parent / unquote(parts.path)).resolve()
+            if target.is_dir():
+                target = target / "index.html"
+            if not target.exists():
+                missing.append(f"{page.relative_to(built_book)} -> {href}")
+            elif parts.fragment and target.suffix == ".html" and unquote(parts.fragment) not in _parse(target).ids:
+                missing.append(f"{page.relative_to(built_book)} -> {href} (no such anchor)")
+    assert not missing, "broken internal links:\n" + "\n".join(missing)
+
+
+def test_launch_links_open_the_right_notebook(visits, built_book):
+    chapters = _chapters(built_book)
+    assert len(chapters) >= 7, chapters
+    for path in chapters:
+        rel = path.relative_to(built_book).as_posix()
+        notebook = f"notebooks/{path.stem}.ipynb"
+        hrefs = visits[rel]["hrefs"]
+        colab = [h for h in hrefs if h.startswith("https://colab.research.google.com/")]
+        binder = [h for h in hrefs if h.startswith("https://mybinder.org/")]
+        assert colab, f"{rel}: no Colab link"
+        for href in colab:
+            assert href.endswith(f"github/{REPOSITORY}/blob/main/{notebook}"), f"{rel}: Colab link {href}"
+        assert binder and all(f"filepath={notebook}" in unquote(h) for h in binder), f"{rel}: Binder {binder}"
+        downloads = [h for h in hrefs if h.endswith(f"_sources/{notebook}") or h.endswith(f"{path.stem}.ipynb")]
+        assert downloads, f"{rel}: no download link for the notebook"
+
+
+def test_screenshots_saved(visits):
+    for stem in ("00_the_modality_gap", "04_closing_the_gap"):
+        shot = SCREENSHOTS / f"{stem}.png"
+        assert shot.is_file() and shot.stat().st_size > 10_000, f"missing screenshot {shot}"
