@@ -40,12 +40,16 @@ def time_notebook(path: Path, timeout: int = 900) -> dict:
     client = NotebookClient(notebook, timeout=timeout, kernel_name="python3", record_timing=True,
                             resources={"metadata": {"path": str(path.parent)}})
     start = time.perf_counter()
-    client.execute()
+    error = None
+    try:
+        client.execute()
+    except Exception as exc:  # report the failure and go on with the next chapter
+        error = f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1][:300]}"
     seconds = time.perf_counter() - start
     cells = [{"index": i, "seconds": _cell_seconds(cell), "first_line": cell.source.splitlines()[0][:70]
               if cell.source else ""}
              for i, cell in enumerate(notebook.cells) if cell.cell_type == "code"]
-    return {"notebook": path.name, "seconds": seconds, "cells": cells}
+    return {"notebook": path.name, "seconds": seconds, "error": error, "cells": cells}
 
 
 def time_book(cold: bool = True, notebooks: list[Path] | None = None) -> list[dict]:
@@ -60,7 +64,8 @@ def time_book(cold: bool = True, notebooks: list[Path] | None = None) -> list[di
         results = []
         for path in notebooks:
             results.append(time_notebook(path))
-            print(f"  {path.name:38s} {results[-1]['seconds']:7.1f} s", file=sys.stderr, flush=True)
+            failed = f"  FAILED: {results[-1]['error']}" if results[-1]["error"] else ""
+            print(f"  {path.name:38s} {results[-1]['seconds']:7.1f} s{failed}", file=sys.stderr, flush=True)
         return results
     finally:
         if tmp is not None:

@@ -90,13 +90,16 @@ def check_same_rows(x: np.ndarray, y: np.ndarray, name_x: str, name_y: str, *, s
         raise ValueError(f"{name_x} has dimension {x.shape[1]} but {name_y} has {y.shape[1]}")
 
 
-def as_labels(labels, name: str, n: int) -> np.ndarray:
-    """Validate a 1-D array of ``n`` class labels (any hashable dtype NumPy can sort)."""
+def as_labels(labels, name: str, n: int, rows_of: str = "the embeddings") -> np.ndarray:
+    """Validate a 1-D array of ``n`` class labels (any hashable dtype NumPy can sort).
+
+    ``rows_of`` names the array the labels belong to, for the mismatch message.
+    """
     arr = _to_numpy(labels, name)
     if arr.ndim != 1:
         raise ValueError(f"{name} must be 1-D, got shape {arr.shape}")
     if arr.shape[0] != n:
-        raise ValueError(f"{name} has {arr.shape[0]} entries but the embeddings have {n} rows")
+        raise ValueError(f"{name} has {arr.shape[0]} entries but {rows_of} has {n} rows; they must match")
     if np.issubdtype(arr.dtype, np.floating) and not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} contains NaN or infinite values")
     return arr

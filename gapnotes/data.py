@@ -133,9 +133,10 @@ def _local_dirs() -> list[Path]:
 
 
 def _how_to_fix(name: str, remote: RemoteFile) -> str:
+    """The fix, as the second half of a one-sentence error message (no full stop inside)."""
     return (
-        f"Download it on a machine with internet from {remote.url} "
-        f"(sha256 {remote.sha256}), put it in a folder and set {DATA_DIR_ENV}=/that/folder."
+        f"download it from {remote.url} on a machine with internet, put it in a folder and set "
+        f"{DATA_DIR_ENV}=/that/folder (sha256 {remote.sha256})"
     )
 
 
@@ -153,13 +154,13 @@ def _download(name: str, remote: RemoteFile, dest: Path, timeout: float) -> None
                     out.write(chunk)
         if digest.hexdigest() != remote.sha256:
             raise DataUnavailableError(
-                f"The download of {name} from {remote.url} has sha256 {digest.hexdigest()}, "
-                f"expected {remote.sha256}; it was discarded. " + _how_to_fix(name, remote)
+                f"The download of {name} had sha256 {digest.hexdigest()} instead of the registered one and was "
+                f"discarded: try again later, or {_how_to_fix(name, remote)}."
             )
         os.replace(tmp_name, dest)  # atomic: readers see the old state or the whole file
     except (urllib.error.URLError, OSError, TimeoutError) as err:
         raise DataUnavailableError(
-            f"Could not download {name} ({err}). You may be offline. " + _how_to_fix(name, remote)
+            f"Could not download {name} ({err}; are you offline?): {_how_to_fix(name, remote)}."
         ) from None
     finally:
         if os.path.exists(tmp_name):
@@ -189,21 +190,20 @@ def fetch(name: str, *, timeout: float = 60.0) -> Path:
             actual = sha256_of(candidate)
             if actual != remote.sha256:
                 raise DataUnavailableError(
-                    f"{candidate} (from {DATA_DIR_ENV}) has sha256 {actual}, expected {remote.sha256}: "
-                    "the file is corrupt or a different version and was not used. Replace it with the file from "
-                    f"{remote.url}."
+                    f"{candidate} (from {DATA_DIR_ENV}) has sha256 {actual}, not {remote.sha256}, so it is corrupt "
+                    f"or a different version and was not used: replace it with the file from {remote.url}."
                 )
             return candidate
     cached = cache_dir() / "data" / name
     if cached.is_file():
         if sha256_of(cached) == remote.sha256:
             return cached
-        cached.unlink()  # tampered or truncated: fetch a fresh copy below
+        cached.unlink(missing_ok=True)  # tampered or truncated: fetch a fresh copy below (another process may too)
     if os.environ.get(OFFLINE_ENV, "").strip() not in ("", "0"):
         searched = ", ".join(str(p) for p in _local_dirs()) or f"none ({DATA_DIR_ENV} is not set)"
         raise DataUnavailableError(
-            f"{name} is not available offline ({OFFLINE_ENV} is set). Searched: {searched} and the cache "
-            f"{cached.parent}. " + _how_to_fix(name, remote)
+            f"{name} is not available offline ({OFFLINE_ENV} is set; searched {searched} and the cache "
+            f"{cached.parent}): {_how_to_fix(name, remote)}."
         )
     _download(name, remote, cached, timeout)
     return cached

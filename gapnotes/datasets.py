@@ -59,7 +59,7 @@ def load_cifar(name: str = "cifar10", split: str = "test", transform=None, downl
         local_archive = next((r / archive for r in roots if (r / archive).is_file()), None)
         if local_archive is None and not download:
             raise DataUnavailableError(
-                f"{name} is not on this machine. Call load_cifar({name!r}, download=True) to fetch {archive} "
+                f"{name} is not on this machine: call load_cifar({name!r}, download=True) to fetch {archive} "
                 f"(sha256-checked, about 170 MB), or put {archive} or the extracted {folder}/ in a folder and "
                 f"set {DATA_DIR_ENV}=/that/folder."
             )

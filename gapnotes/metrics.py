@@ -134,7 +134,7 @@ def held_out_accuracy(embeddings, labels, seed: int = 0, test_size: float = 0.5)
     from sklearn.model_selection import train_test_split
 
     x = as_embeddings(embeddings, "embeddings", min_rows=2)
-    labels = as_labels(labels, "labels", len(x))
+    labels = as_labels(labels, "labels", len(x), "embeddings")
     seed = check_int(seed, "seed", minimum=0)
     test_size = check_float(test_size, "test_size")
     if not 0 < test_size < 1:
@@ -245,7 +245,7 @@ def pooled(x, y, labels=None):
     if labels is None:
         return points, modality
     check_same_rows(x, y, "x", "y")
-    labels = as_labels(labels, "labels", len(x))
+    labels = as_labels(labels, "labels", len(x), "x")
     return points, modality, np.concatenate([labels, labels])
 
 
@@ -281,7 +281,7 @@ def clustering_scores(
     from sklearn.cluster import KMeans, MiniBatchKMeans
 
     x = as_embeddings(embeddings, "embeddings", min_rows=2)
-    labels = as_labels(labels, "labels", len(x))
+    labels = as_labels(labels, "labels", len(x), "embeddings")
     seed = check_int(seed, "seed", minimum=0)
     if n_clusters is None:
         n_clusters = len(np.unique(labels))
@@ -321,8 +321,8 @@ def knn_accuracy(train, train_labels, test, test_labels, k: int = 10) -> float:
     te = as_embeddings(test, "test")
     if tr.shape[1] != te.shape[1]:
         raise ValueError(f"train has dimension {tr.shape[1]} but test has {te.shape[1]}")
-    tr_lab = as_labels(train_labels, "train_labels", len(tr))
-    te_lab = as_labels(test_labels, "test_labels", len(te))
+    tr_lab = as_labels(train_labels, "train_labels", len(tr), "train")
+    te_lab = as_labels(test_labels, "test_labels", len(te), "test")
     k = check_int(k, "k", minimum=1)
     if k > len(tr):
         raise ValueError(f"k={k} exceeds the number of training points ({len(tr)})")

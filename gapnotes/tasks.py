@@ -47,7 +47,7 @@ def shift_sweep(x, y, lambdas, labels=None, ks=(1, 5), seed: int = 0):
     y = as_embeddings(y, "y")
     check_same_rows(x, y, "x", "y")
     if labels is not None:
-        labels = as_labels(labels, "labels", len(x))
+        labels = as_labels(labels, "labels", len(x), "x")
     rows = []
     for lam in np.asarray(lambdas, dtype=float):
         sx, sy = shift_along_gap(x, y, float(lam))
@@ -80,7 +80,7 @@ def scatter_decomposition(x, y, labels) -> dict:
     x = as_embeddings(x, "x")
     y = as_embeddings(y, "y")
     check_same_rows(x, y, "x", "y")
-    labels = as_labels(labels, "labels", len(x))
+    labels = as_labels(labels, "labels", len(x), "x")
     total, within, offset = [], [], []
     for c in np.unique(labels):
         xc, yc = x[labels == c].astype(np.float64), y[labels == c].astype(np.float64)
@@ -105,7 +105,7 @@ def zero_shot_predictions(images, class_embeddings) -> np.ndarray:
 def zero_shot_accuracy(images, class_embeddings, labels) -> float:
     """Fraction of images whose most similar class embedding is their label (labels index the classes)."""
     pred = zero_shot_predictions(images, class_embeddings)
-    labels = as_labels(labels, "labels", len(pred))
+    labels = as_labels(labels, "labels", len(pred), "images")
     return float(np.mean(pred == labels))
 
 
@@ -125,9 +125,9 @@ def mixed_modality_search(queries, query_labels, corpus_x, labels_x, corpus_y, l
     q = as_embeddings(queries, "queries")
     cx = as_embeddings(corpus_x, "corpus_x")
     cy = as_embeddings(corpus_y, "corpus_y")
-    ql = as_labels(query_labels, "query_labels", len(q))
-    lx = as_labels(labels_x, "labels_x", len(cx))
-    ly = as_labels(labels_y, "labels_y", len(cy))
+    ql = as_labels(query_labels, "query_labels", len(q), "queries")
+    lx = as_labels(labels_x, "labels_x", len(cx), "corpus_x")
+    ly = as_labels(labels_y, "labels_y", len(cy), "corpus_y")
     k = check_int(k, "k", minimum=1)
     if k > len(cx) + len(cy):
         raise ValueError(f"k={k} exceeds the corpus size ({len(cx) + len(cy)})")

@@ -83,7 +83,7 @@ def test_tampered_cache_file_is_refetched(fake_file, monkeypatch):
 def test_wrong_download_is_discarded(fake_file, monkeypatch):
     name, _ = fake_file
     monkeypatch.setattr(data.urllib.request, "urlopen", lambda request, timeout: FakeResponse(b"evil"))
-    with pytest.raises(data.DataUnavailableError, match="expected"):
+    with pytest.raises(data.DataUnavailableError, match="instead of the registered one and was discarded"):
         data.fetch(name)
     cached = data.cache_dir() / "data"
     assert not any(cached.iterdir())  # neither the bad file nor a .part file is left

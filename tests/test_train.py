@@ -122,3 +122,35 @@ def test_three_modalities_train_cache_and_embed(cache):
 
 def test_two_modality_cache_keys_ignore_the_modalities_field():
     assert train_mod.cache_key(SMALL) != train_mod.cache_key(SMALL.replace(modalities=3))
+
+
+def test_vocabulary_slice_changes_no_output_and_restores_the_full_table():
+    """Training on the used rows only is exact: same text embeddings, same gradient on those rows."""
+    import torch
+
+    from gapnotes.models import create_tiny_clip, tokenizer_for
+
+    tokens = tokenizer_for(16)(["a photo of a red circle", "a small blue square at the top"])
+    full = create_tiny_clip(seed=0, device="cpu")
+    sliced = create_tiny_clip(seed=0, device="cpu")
+    original_table = sliced.token_embedding.weight.detach().clone()
+    vocabulary = train_mod._VocabularySlice(sliced, [tokens])
+    assert sliced.token_embedding.num_embeddings == len(torch.unique(tokens)) < 20
+    remapped = vocabulary.remap(tokens)
+    # order-preserving: the end-of-text token is still the argmax open_clip pools at
+    assert torch.equal(remapped.argmax(-1), tokens.argmax(-1))
+    out_full, out_sliced = full.encode_text(tokens), sliced.encode_text(remapped)
+    torch.testing.assert_close(out_sliced, out_full)
+    out_full.sum().backward()
+    out_sliced.sum().backward()
+    used = torch.unique(tokens)
+    torch.testing.assert_close(sliced.token_embedding.weight.grad, full.token_embedding.weight.grad[used])
+    with torch.no_grad():
+        sliced.token_embedding.weight += 1.0
+    vocabulary.detach()
+    table = sliced.token_embedding.weight.detach()
+    assert table.shape == (49408, 64)
+    torch.testing.assert_close(table[used], original_table[used] + 1.0)
+    unused = torch.ones(49408, dtype=torch.bool)
+    unused[used] = False
+    assert torch.equal(table[unused], original_table[unused])

@@ -1,0 +1,313 @@
+"""Performance benchmark of the book: prints one table (figure, value, target, ratio) and writes it as JSON.
+
+    python benchmarks/run.py                      # everything (about 15 minutes on a 2-core CPU)
+    python benchmarks/run.py --skip-book          # everything but the cold execution of every chapter
+    python benchmarks/run.py --only metrics,recall --json /tmp/out.json
+
+Sections (``--only``): ``book`` (every chapter from a cold cache), ``train`` (one default tiny-CLIP run
+and a profile of its step), ``metrics`` (O(N·D) metrics on 1,000,000 × 512 against one pass over the
+data), ``recall`` (streamed Recall@k at N = 100,000: time and peak extra memory), ``cluster``
+(MiniBatchKMeans at N = 200,000), ``embed`` (embedding 10,000 images; on a GPU only).
+
+"ratio" is value / target for "at most" targets: ≤ 1 meets the target. Run it alone: two PyTorch
+processes on a 2-core machine slow each other down many-fold.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+SECTIONS = ("book", "train", "metrics", "recall", "cluster", "embed")
+GIB = 1024**3
+
+
+def _row(figure, value, target=None, unit="", note=""):
+    ratio = (value / target) if (target and value is not None) else None
+    return {"figure": figure, "value": value, "target": target, "ratio": ratio, "unit": unit, "note": note}
+
+
+def _best_of(fn, repeat=3):
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def _peak_extra_bytes(fn) -> int:
+    """Peak memory NumPy (and Python) allocate while ``fn`` runs, above what was allocated before."""
+    gc.collect()
+    tracemalloc.start()
+    tracemalloc.reset_peak()
+    base = tracemalloc.get_traced_memory()[0]
+    fn()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak - base
+
+
+# ----------------------------------------------------------------------------------------------- book
+def bench_book() -> list[dict]:
+    from book_times import time_book
+
+    results = time_book(cold=True)
+    rows = [_row(f"chapter {r['notebook'][:2]} ({r['notebook'][3:-6]})", r["seconds"],
+                 240.0 if r["notebook"].startswith("04") else None, "s",
+                 f"FAILED: {r['error']}" if r["error"] else "")
+            for r in results]
+    rows.append(_row("whole book, cold cache", sum(r["seconds"] for r in results), 600.0, "s",
+                     "every chapter on a fresh kernel, no trained model cached"))
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------- train
+def _matmul_gflops() -> float:
+    """The machine's float32 matmul throughput (GFLOP/s), measured with torch on 1024 × 1024 matrices."""
+    import torch
+
+    a, b = torch.randn(1024, 1024), torch.randn(1024, 1024)
+    for _ in range(3):
+        a @ b
+    seconds = _best_of(lambda: [a @ b for _ in range(10)], repeat=3) / 10
+    return 2 * 1024**3 / seconds / 1e9
+
+
+def _profile_steps(n_steps: int = 40) -> dict:
+    """Milliseconds per step spent in data, forward, backward and optimizer, and FLOPs per step."""
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from gapnotes.losses import LOSSES
+    from gapnotes.models import create_tiny_clip, tiny_clip_config
+    from gapnotes.train import TrainConfig, _data, _optimizer, _VocabularySlice, evaluate
+
+    cfg = TrainConfig()
+    model_cfg = tiny_clip_config(**cfg.model)
+    data = _data(cfg.n_train, cfg.n_val, cfg.data_seed, cfg.caption_detail, model_cfg["text_cfg"]["context_length"],
+                 model_cfg["vision_cfg"]["image_size"])
+    model = create_tiny_clip(model_cfg, seed=0)
+    images, tokens = data["train"][0], data["train"][1]
+    vocabulary = _VocabularySlice(model, [tokens, data["val"][1]])  # as train() does
+    tokens = vocabulary.remap(tokens)
+    model.train()
+    optimizer = _optimizer([p for p in model.parameters() if p.requires_grad], cfg.lr, cfg.weight_decay)
+    generator = torch.Generator().manual_seed(0)
+    totals = dict.fromkeys(("data", "forward", "backward", "optimizer"), 0.0)
+
+    def step(record: bool):
+        t0 = time.perf_counter()
+        index = torch.randint(0, len(images), (cfg.batch_size,), generator=generator)
+        batch = (images[index], tokens[index])
+        t1 = time.perf_counter()
+        image_features, text_features, logit_scale = model(*batch)
+        loss = LOSSES["clip"]([image_features, text_features], logit_scale, 0.5, {})
+        t2 = time.perf_counter()
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        t3 = time.perf_counter()
+        optimizer.step()
+        t4 = time.perf_counter()
+        if record:
+            for key, seconds in zip(totals, (t1 - t0, t2 - t1, t3 - t2, t4 - t3)):
+                totals[key] += seconds
+
+    for _ in range(5):
+        step(False)
+    for _ in range(n_steps):
+        step(True)
+    with FlopCounterMode(display=False) as counter:
+        step(False)
+    val = data["val"]
+    val_tokens = vocabulary.remap(val[1])
+    eval_seconds = _best_of(lambda: evaluate(model, val[0], val_tokens), repeat=3)
+    per_step = {k: v / n_steps * 1000 for k, v in totals.items()}
+    return {"ms": per_step, "flops_per_step": counter.get_total_flops(), "eval_ms": eval_seconds * 1000}
+
+
+def bench_train() -> list[dict]:
+    import torch
+
+    from gapnotes.train import TrainConfig, train
+
+    config = TrainConfig()
+    start = time.perf_counter()
+    result = train(config, cache=False, progress=False)
+    seconds = time.perf_counter() - start
+    pairs_per_s = config.steps * config.batch_size / seconds
+    profile = _profile_steps()
+    step_ms = sum(profile["ms"].values())
+    achieved = profile["flops_per_step"] / (step_ms / 1000) / 1e9
+    machine = _matmul_gflops()
+    rows = [
+        _row("default training run (300 steps × 128 pairs), wall", seconds, 30.0, "s",
+             f"device {result.model.logit_scale.device}, torch {torch.__version__}, {torch.get_num_threads()} threads"),
+        _row("training throughput", pairs_per_s, None, "pairs/s"),
+        _row("one training step (profiled)", step_ms, None, "ms"),
+    ]
+    for part, ms in profile["ms"].items():
+        rows.append(_row(f"  step: {part}", ms, None, "ms", f"{ms / step_ms:.0%} of the step"))
+    evals = len(result.history)
+    rows.append(_row("  evaluation (per pass, 500 val pairs)", profile["eval_ms"], None, "ms",
+                     f"{evals} passes per run = {evals * profile['eval_ms'] / 1000 / seconds:.0%} of the run"))
+    rows.append(_row("FLOPs per training step (forward + backward)", profile["flops_per_step"] / 1e9, None, "GFLOP"))
+    rows.append(_row("achieved during training", achieved, None, "GFLOP/s"))
+    rows.append(_row("machine matmul throughput (float32, 1024²)", machine, None, "GFLOP/s"))
+    rows.append(_row("fraction of matmul throughput reached", achieved / machine, None, "",
+                     "tiny matrices (width 64, 16–17 tokens): per-op overhead dominates"))
+    return rows
+
+
+# -------------------------------------------------------------------------------------------- metrics
+def bench_metrics(n: int = 1_000_000, d: int = 512) -> list[dict]:
+    from gapnotes import geometry, metrics
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((n, d), dtype=np.float32)
+    y = rng.standard_normal((n, d), dtype=np.float32) + 0.5
+    one_array = x.nbytes
+    one_pass = _best_of(lambda: x.sum(axis=0))
+    rows = [_row(f"one pass over the data: x.sum(0), {n:,} × {d} float32", one_pass, None, "s",
+                 f"{one_array / GIB:.2f} GiB per array")]
+    cases = [
+        ("modality_gap(x, y)", lambda: metrics.modality_gap(x, y), 2),
+        ("mean_cosine_similarity(x)", lambda: metrics.mean_cosine_similarity(x), 1),
+        ("true_pair_cosine(x, y)", lambda: metrics.true_pair_cosine(x, y), 2),
+        ("shift_along_gap(x, y, 0.5)", lambda: geometry.shift_along_gap(x, y, 0.5), 2),
+    ]
+    for name, fn, n_inputs in cases:
+        seconds = _best_of(fn, repeat=2)
+        extra = _peak_extra_bytes(fn)
+        reference = one_pass * n_inputs
+        rows.append(_row(f"{name}: time / one pass over its inputs", seconds / reference, 3.0, "×",
+                         f"{seconds:.2f} s against {reference:.2f} s"))
+        # shift_along_gap returns two new (N, D) arrays, which are its result, not a temporary.
+        allowed = 2 if name.startswith("shift") else 1
+        rows.append(_row(f"{name}: peak extra memory", extra / one_array, float(allowed), "arrays",
+                         f"{extra / GIB:.2f} GiB; one array = {one_array / GIB:.2f} GiB"))
+    return rows
+
+
+def bench_recall(n: int = 100_000, d: int = 512) -> list[dict]:
+    from gapnotes import metrics
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((n, d), dtype=np.float32)
+    y = x + 0.5 * rng.standard_normal((n, d), dtype=np.float32)
+    start = time.perf_counter()
+    extra = _peak_extra_bytes(lambda: metrics.recall_at_k(x, y, ks=(1, 5, 10)))
+    seconds = time.perf_counter() - start
+    return [_row(f"recall_at_k, N = {n:,}, D = {d}: peak extra memory", extra / GIB, 1.0, "GiB",
+                 f"an N×N float32 matrix would be {n * n * 4 / GIB:.0f} GiB"),
+            _row(f"recall_at_k, N = {n:,}, D = {d}: time", seconds, None, "s")]
+
+
+def bench_cluster(n: int = 200_000, d: int = 512, k: int = 30) -> list[dict]:
+    from gapnotes import metrics
+
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, k, n)
+    centres = rng.standard_normal((k, d), dtype=np.float32)
+    x = centres[labels] + rng.standard_normal((n, d), dtype=np.float32)
+    start = time.perf_counter()
+    scores = metrics.clustering_scores(x, labels, method="minibatch", seed=0)
+    seconds = time.perf_counter() - start
+    return [_row(f"clustering_scores(method='minibatch'), N = {n:,}, D = {d}, k = {k}", seconds, None, "s",
+                 f"V-measure {scores['v_measure']:.3f}")]
+
+
+def bench_embed(n: int = 10_000) -> list[dict]:
+    import torch
+
+    if not torch.cuda.is_available():
+        return [_row(f"embed {n:,} images on a GPU (appendix)", None, 60.0, "s", "skipped: no CUDA device here")]
+    from gapnotes import embed, models
+
+    model, preprocess, _ = models.load_pretrained("ViT-B-32", "openai") if os.environ.get("GAPNOTES_OFFLINE") != "1" \
+        else (None, None, None)
+    if model is None:
+        return [_row(f"embed {n:,} images on a GPU (appendix)", None, 60.0, "s", "skipped: offline (no weights)")]
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    images = [Image.fromarray(rng.integers(0, 255, (64, 64, 3), dtype=np.uint8)) for _ in range(n)]
+    start = time.perf_counter()
+    embed.embed_images(model, preprocess, images)
+    seconds = time.perf_counter() - start
+    return [_row(f"embed {n:,} images on a GPU (ViT-B/32)", seconds, 60.0, "s", torch.cuda.get_device_name())]
+
+
+BENCHES = {"book": bench_book, "train": bench_train, "metrics": bench_metrics, "recall": bench_recall,
+           "cluster": bench_cluster, "embed": bench_embed}
+
+
+def _machine() -> dict:
+    import torch
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(), "torch": torch.__version__,
+            "numpy": np.__version__, "cuda": torch.cuda.get_device_name() if torch.cuda.is_available() else None,
+            "date": time.strftime("%Y-%m-%d")}
+
+
+def _fmt(value):
+    if value is None:
+        return "n/a"
+    return f"{value:,.3g}" if abs(value) < 1000 else f"{value:,.0f}"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description="Benchmark the book and gapnotes; print a table and write JSON.")
+    parser.add_argument("--only", help=f"comma-separated sections of {','.join(SECTIONS)}")
+    parser.add_argument("--skip-book", action="store_true", help="skip the (long) cold execution of the book")
+    parser.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results.json")
+    args = parser.parse_args(argv)
+    sections = args.only.split(",") if args.only else list(SECTIONS)
+    unknown = [s for s in sections if s not in BENCHES]
+    if unknown:
+        parser.error(f"unknown section(s) {unknown}; choose from {list(SECTIONS)}")
+    if args.skip_book and "book" in sections:
+        sections.remove("book")
+    os.environ.setdefault("GAPNOTES_PROGRESS", "0")
+    rows = []
+    for section in sections:
+        print(f"[{section}] running …", file=sys.stderr, flush=True)
+        rows += [{"section": section, **row} for row in BENCHES[section]()]
+    width = max(len(r["figure"]) for r in rows)
+    print(f"{'figure':{width}}  {'value':>10}  {'unit':7}  {'target':>8}  {'ratio':>6}  note")
+    for r in rows:
+        target = f"≤ {_fmt(r['target'])}" if r["target"] is not None else ""
+        ratio = f"{r['ratio']:.2f}" if r["ratio"] is not None else ""
+        print(f"{r['figure']:{width}}  {_fmt(r['value']):>10}  {r['unit']:7}  {target:>8}  {ratio:>6}  {r['note']}")
+    missed = [r["figure"] for r in rows if r["ratio"] is not None and r["ratio"] > 1]
+    print(f"targets met: {sum(r['ratio'] is not None and r['ratio'] <= 1 for r in rows)}, missed: {len(missed)}"
+          + (f" ({'; '.join(missed)})" if missed else ""))
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps({"machine": _machine(), "rows": rows}, indent=2))
+    print(f"written to {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
