@@ -196,11 +196,21 @@ def project_2d(points, method: str = "pca", seed: int = 0, n_neighbors: int = 15
 
         import umap
 
-        n_neighbors = check_int(n_neighbors, "n_neighbors", minimum=2)
+        n_neighbors = min(check_int(n_neighbors, "n_neighbors", minimum=2), len(x) - 1)
+        options = {}
+        if 4096 <= len(x) <= 50_000:
+            # From 4,096 points on, UMAP switches to approximate neighbours (pynndescent), whose
+            # just-in-time compilation alone takes ~30 s; exact cosine neighbours cost ~1 s here.
+            from sklearn.neighbors import NearestNeighbors
+
+            distances, indices = NearestNeighbors(n_neighbors=n_neighbors, metric="cosine",
+                                                  algorithm="brute").fit(x).kneighbors(x)
+            options["precomputed_knn"] = (indices, distances, None)
         with warnings.catch_warnings():
             # umap warns that a fixed random_state disables parallelism: that is the point.
             warnings.simplefilter("ignore", UserWarning)
-            reducer = umap.UMAP(n_components=2, n_neighbors=min(n_neighbors, len(x) - 1), metric="cosine", random_state=seed)
+            reducer = umap.UMAP(n_components=2, n_neighbors=n_neighbors, metric="cosine", random_state=seed,
+                                **options)
             return reducer.fit_transform(x)
     raise ValueError(f"method must be 'pca' or 'umap', got {method!r}")
 

@@ -154,3 +154,25 @@ def test_vocabulary_slice_changes_no_output_and_restores_the_full_table():
     unused = torch.ones(49408, dtype=torch.bool)
     unused[used] = False
     assert torch.equal(table[unused], original_table[unused])
+
+
+def test_train_many_trains_missing_runs_in_workers_and_returns_them_in_order(cache):
+    configs = [SMALL.replace(seed=1), SMALL.replace(seed=2), SMALL.replace(seed=1)]
+    results = train_mod.train_many(configs, workers=2, progress=False, device="cpu")
+    assert [r.config for r in results] == configs
+    assert all(r.from_cache for r in results)  # trained by the workers, loaded here
+    assert results[0].history.equals(results[2].history)
+    assert not results[0].history.equals(results[1].history)
+    again = train_mod.train_many(configs[:1], workers=1, progress=False, device="cpu")
+    assert again[0].history.equals(results[0].history)
+
+
+def test_train_many_validates_before_any_work(cache):
+    with pytest.raises(ValueError, match="at least one"):
+        train_mod.train_many([])
+    with pytest.raises(TypeError, match="TrainConfig"):
+        train_mod.train_many([{"steps": 3}])
+    with pytest.raises(ValueError, match="temperature"):
+        train_mod.train_many([SMALL, SMALL.replace(temperature=-1.0)])
+    with pytest.raises(ValueError, match="workers"):
+        train_mod.train_many([SMALL], workers=0)
