@@ -68,6 +68,10 @@ def row_norms(x: np.ndarray, name: str) -> np.ndarray:
     """
     sq = np.einsum("ij,ij->i", x, x)
     if not np.all(np.isfinite(sq)):
+        # NaN/inf in a row make its squared norm non-finite, so this also validates x (callers that
+        # compute norms can skip as_embeddings' own finiteness pass over the data).
+        if not np.isfinite(x).all():
+            raise ValueError(f"{name} contains NaN or infinite values")
         # Very large finite entries overflow in the squares: recompute safely.
         scale = np.abs(x).max(axis=1)
         scale[scale == 0] = 1

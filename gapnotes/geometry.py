@@ -93,23 +93,52 @@ def shift_along_gap(x, y, lam: float):
     -------
     (x_shifted, y_shifted) : two np.ndarrays of the input shapes.
     """
-    x = as_embeddings(x, "x")
-    y = as_embeddings(y, "y")
+    x = as_embeddings(x, "x", check_finite=False)  # row_norms below refuses NaN/inf
+    y = as_embeddings(y, "y", check_finite=False)
     if x.shape[1] != y.shape[1]:
         raise ValueError(f"x has dimension {x.shape[1]} but y has {y.shape[1]}")
     lam = check_float(lam, "lam")
-    delta = gap_vector(x, y)
+    norms_x, norms_y = row_norms(x, "x"), row_norms(y, "y")
+    delta = _weighted_mean(x, norms_x) - _weighted_mean(y, norms_y)
     norm = np.linalg.norm(delta)
-    xn, yn = _normalized(x, "x"), _normalized(y, "y")
-    if lam == 0.0:
-        return xn, yn
-    if norm == 0:
+    if lam != 0.0 and norm == 0:
         raise ValueError("x and y have the same centre: the gap direction is undefined, so lam must be 0")
-    step = (0.5 * lam * delta / norm).astype(xn.dtype)
-    xn -= step
-    yn += step
-    # In place: the normalised copies are the only (N, D) arrays this function makes.
-    return _renormalize(xn, "shifted x"), _renormalize(yn, "shifted y")
+    step = 0.5 * lam * delta / norm if lam != 0.0 else np.zeros_like(delta)
+    # Each output is written once, block by block: no (N, D) temporary besides the two results.
+    return _shifted_unit_rows(x, norms_x, -step, "x"), _shifted_unit_rows(y, norms_y, step, "y")
+
+
+def _weighted_mean(x: np.ndarray, norms: np.ndarray) -> np.ndarray:
+    """mean_i x_i / ‖x_i‖ as one matrix–vector product (float64, length D)."""
+    return ((1.0 / norms).astype(x.dtype, copy=False) @ x).astype(np.float64) / x.shape[0]
+
+
+def _shifted_unit_rows(x: np.ndarray, norms: np.ndarray, shift: np.ndarray, name: str,
+                       block: int = 65_536) -> np.ndarray:
+    """normalize(x_i/‖x_i‖ + shift) for every row, computed into one new array.
+
+    Uses ‖x̂_i + s‖² = 1 + 2 x̂_i·s + ‖s‖², so the shifted rows' norms need one matrix–vector
+    product instead of a second pass over a shifted copy.
+    """
+    dtype = np.float64 if x.dtype == np.float64 else np.float32
+    inv = 1.0 / norms.astype(np.float64)
+    if shift.any():
+        projection = (x @ shift.astype(x.dtype)).astype(np.float64) * inv
+        shifted_sq = 1.0 + 2.0 * projection + float(shift @ shift)
+        if np.any(shifted_sq <= 1e-24):
+            raise ValueError(f"shifting {name} puts a row on the origin; use a smaller lam")
+        scale = 1.0 / np.sqrt(shifted_sq)
+    else:
+        scale = np.ones(len(x))
+    row_scale, offset_scale = (inv * scale).astype(dtype), scale.astype(dtype)
+    shift = shift.astype(dtype)
+    out = np.empty(x.shape, dtype=dtype)
+    for start in range(0, len(x), block):
+        rows = slice(start, start + block)
+        np.multiply(x[rows], row_scale[rows, None], out=out[rows], casting="same_kind")
+        if shift.any():
+            out[rows] += offset_scale[rows, None] * shift[None, :]
+    return out
 
 
 def center_modalities(x, y):

@@ -19,6 +19,7 @@ __all__ = [
     "modgap_weights",
     "pairwise_clip_loss",
     "LOSSES",
+    "LOSS_OPTIONS",
 ]
 
 
@@ -184,6 +185,13 @@ def _modgap_for_trainer(feats, logit_scale, progress, options):
     return modgap_loss(feats, logit_scale, anchor=options.get("anchor", 0), atp_weight=atp, cu_weight=cu,
                        contrastive_weight=options.get("contrastive_weight", 1.0))
 
+
+#: The options (``TrainConfig.loss_options``) each trainer loss accepts, with their defaults.
+LOSS_OPTIONS = {
+    "clip": {},
+    "modgap": {"anchor": 0, "atp_weight": 1.0, "cu_weight": 1.0, "contrastive_weight": 1.0, "schedule": False},
+    "pairwise_clip": {},
+}
 
 #: Losses the trainer knows by name. Each takes (list of per-modality features, logit_scale,
 #: step fraction in [0, 1], config) and returns a scalar tensor.

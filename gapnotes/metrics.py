@@ -59,8 +59,9 @@ def gap_vector(x, y) -> np.ndarray:
     ``x`` and ``y`` may have different numbers of rows (they are not paired here),
     but must have the same dimension D.
     """
-    x = as_embeddings(x, "x")
-    y = as_embeddings(y, "y")
+    # The row norms computed by _unit_mean refuse NaN/inf, so skip as_embeddings' separate pass.
+    x = as_embeddings(x, "x", check_finite=False)
+    y = as_embeddings(y, "y", check_finite=False)
     if x.shape[1] != y.shape[1]:
         raise ValueError(f"x has dimension {x.shape[1]} but y has {y.shape[1]}")
     return _unit_mean(x, "x") - _unit_mean(y, "y")
@@ -94,7 +95,7 @@ def mean_cosine_similarity(x) -> float:
     ----------
     x : array-like, shape (N, D), N ≥ 2
     """
-    x = as_embeddings(x, "x", min_rows=2)
+    x = as_embeddings(x, "x", min_rows=2, check_finite=False)  # row_norms refuses NaN/inf
     n = x.shape[0]
     s = _unit_mean(x, "x") * n
     value = (float(s @ s) - n) / (n * (n - 1))
@@ -109,11 +110,12 @@ def true_pair_cosine(x, y) -> float:
     x, y : array-like, shape (N, D)
         Row i of ``x`` is paired with row i of ``y``.
     """
-    x = as_embeddings(x, "x")
-    y = as_embeddings(y, "y")
+    x = as_embeddings(x, "x", check_finite=False)  # row_norms refuses NaN/inf
+    y = as_embeddings(y, "y", check_finite=False)
     check_same_rows(x, y, "x", "y")
+    norms = row_norms(x, "x") * row_norms(y, "y")
     dots = np.einsum("ij,ij->i", x, y).astype(np.float64)
-    return float(np.mean(dots / (row_norms(x, "x") * row_norms(y, "y"))))
+    return float(np.mean(dots / norms))
 
 
 def held_out_accuracy(embeddings, labels, seed: int = 0, test_size: float = 0.5) -> float:

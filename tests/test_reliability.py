@@ -168,3 +168,24 @@ def test_chapter_3_runs_alone_on_an_empty_cache(tmp_path, monkeypatch):
     NotebookClient(notebook, timeout=900, kernel_name="python3",
                    resources={"metadata": {"path": str(ROOT / "notebooks")}}).execute()
     assert any((tmp_path / "empty-cache" / "models").iterdir()), "chapter 3 should have trained its model"
+
+
+def test_notebooks_import_only_what_colab_has_or_gapnotes_installs():
+    """A chapter must run on Colab after the setup cell installs gapnotes (never torch): every module a
+    notebook imports is the standard library, gapnotes, one of gapnotes' dependencies, or Colab's own."""
+    import ast
+
+    block = re.search(r"dependencies = \[(.*?)\]", (ROOT / "pyproject.toml").read_text(), re.S).group(1)
+    dependencies = re.findall(r'"([^"]+)"', block)
+    installed = {re.split(r"[<>=!~\[ ]", d, maxsplit=1)[0].lower().replace("-", "_") for d in dependencies}
+    module_of = {"umap_learn": "umap", "open_clip_torch": "open_clip", "scikit_learn": "sklearn", "pillow": "PIL"}
+    allowed = {module_of.get(name, name) for name in installed} | {"gapnotes", "IPython", "torch", "torchvision"}
+    for path in NOTEBOOKS:
+        cells = json.loads(path.read_text())["cells"]
+        code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+        for node in ast.walk(ast.parse(code)):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module] if isinstance(node, ast.ImportFrom) and node.module and node.level == 0 else []
+            for name in names:
+                top = name.split(".")[0]
+                assert top in sys.stdlib_module_names or top in allowed, f"{path.name} imports {name}"

@@ -176,3 +176,14 @@ def test_train_many_validates_before_any_work(cache):
         train_mod.train_many([SMALL, SMALL.replace(temperature=-1.0)])
     with pytest.raises(ValueError, match="workers"):
         train_mod.train_many([SMALL], workers=0)
+
+
+def test_loss_options_are_checked_and_defaults_share_a_cache_key():
+    base = TrainConfig(loss="modgap")
+    with pytest.raises(ValueError, match="not options of loss 'modgap'"):
+        base.replace(loss_options={"atp_wieght": 2}).validate()
+    with pytest.raises(ValueError, match="allowed: none"):
+        TrainConfig(loss_options={"anchor": 1}).validate()
+    same = base.replace(loss_options={"atp_weight": 1, "cu_weight": 1.0})
+    assert train_mod.cache_key(same) == train_mod.cache_key(base)
+    assert train_mod.cache_key(base.replace(loss_options={"cu_weight": 2})) != train_mod.cache_key(base)
