@@ -44,7 +44,8 @@ def time_notebook(path: Path, timeout: int = 900) -> dict:
     try:
         client.execute()
     except Exception as exc:  # report the failure and go on with the next chapter
-        error = f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1][:300]}"
+        lines = str(exc).strip().splitlines()
+        error = f"{type(exc).__name__}: {lines[-1][:300] if lines else ''}"
     seconds = time.perf_counter() - start
     cells = [{"index": i, "seconds": _cell_seconds(cell), "first_line": cell.source.splitlines()[0][:70]
               if cell.source else ""}

@@ -449,16 +449,17 @@ def train_many(configs, *, workers: int | None = None, progress: bool | None = N
     """Train (or load) several configs; on a multi-core CPU, train the missing ones in parallel processes.
 
     A tiny CLIP's step is a chain of small matrix products that one process cannot spread over
-    many cores efficiently, so on a machine with more than two cores independent runs in separate
-    processes (two threads each) use it better. Workers store their models in the
+    several cores efficiently, so independent runs in separate processes use the machine better:
+    on the 2-core benchmark machine 14 runs took 144 s in two single-threaded workers against
+    196 s one after the other with two threads (``benchmarks/README.md``). Workers store their models in the
     cache, from which this function then loads every result, in the order of ``configs``.
 
     Parameters
     ----------
     configs : iterable of TrainConfig
-    workers : number of worker processes; default: one per two CPU cores (at most one per missing
-        run), or ``$GAPNOTES_WORKERS``. ``1`` trains in this process, one run after the other, as does
-        any device other than the CPU (so a 2-core machine trains sequentially).
+    workers : number of worker processes; default: one per CPU core (at most one per missing run),
+        or ``$GAPNOTES_WORKERS``. ``1`` trains in this process, one run after the other, as does any
+        device other than the CPU, and so does a single missing run.
     progress, device : as for :func:`train`
     """
     configs = list(configs)
@@ -470,9 +471,7 @@ def train_many(configs, *, workers: int | None = None, progress: bool | None = N
         config.validate()
     device = get_device(device) if device is not None else get_device()
     if workers is None:
-        # Two threads per worker: on 2 cores one process with 2 threads trains as fast as two
-        # single-threaded ones (measured), and without their start-up cost.
-        workers = int(os.environ.get("GAPNOTES_WORKERS", "0")) or max(1, (os.cpu_count() or 1) // 2)
+        workers = int(os.environ.get("GAPNOTES_WORKERS", "0")) or (os.cpu_count() or 1)
     workers = check_int(workers, "workers", minimum=1)
     missing = []
     for config in configs:
