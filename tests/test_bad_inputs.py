@@ -112,5 +112,28 @@ def _table() -> str:
     return "\n".join(lines)
 
 
+def _matrix() -> str:
+    """The same, compact: one row per function, one column per bad input (V = ValueError, T = TypeError)."""
+    kinds = list(_bad_values(GOOD))
+    lines = ["| function (argument) | " + " | ".join(kinds) + " |", "|---|" + "---|" * len(kinds)]
+    for name, call, argument, skip in CASES:
+        cells = []
+        for kind, value in _bad_values(GOOD).items():
+            if kind in skip:
+                cells.append("n/a")
+                continue
+            try:
+                call(value)
+                cells.append("**none**")
+            except ValueError as error:
+                cells.append("V" if argument in str(error) else "V (unnamed)")
+            except TypeError as error:
+                cells.append("T" if argument in str(error) else "T (unnamed)")
+        lines.append(f"| `{name}` (`{argument}`) | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 if __name__ == "__main__":
-    print(_table())
+    import sys
+
+    print(_matrix() if "--matrix" in sys.argv else _table())

@@ -220,8 +220,8 @@ def test_launch_links_open_the_right_notebook(visits, built_book):
         assert colab, f"{rel}: no Colab link"
         for href in colab:
             assert href.endswith(f"github/{REPOSITORY}/blob/main/{notebook}"), f"{rel}: Colab link {href}"
-        assert binder and all(f"filepath={notebook}" in unquote(h) for h in binder), f"{rel}: Binder {binder}"
-        downloads = [h for h in hrefs if h.endswith(f"_sources/{notebook}") or h.endswith(f"{path.stem}.ipynb")]
+        assert binder and all(REPOSITORY in h and notebook in unquote(h) for h in binder), f"{rel}: Binder {binder}"
+        downloads = [h for h in hrefs if h.endswith(f"/_sources/{notebook}")]
         assert downloads, f"{rel}: no download link for the notebook"
 
 
