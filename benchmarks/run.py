@@ -290,6 +290,8 @@ def main(argv=None) -> int:
     parser.add_argument("--only", help=f"comma-separated sections of {','.join(SECTIONS)}")
     parser.add_argument("--skip-book", action="store_true", help="skip the (long) cold execution of the book")
     parser.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results.json")
+    parser.add_argument("--reuse-book", type=Path, help="take the book rows from this earlier JSON instead of "
+                                                         "executing every chapter again")
     args = parser.parse_args(argv)
     sections = args.only.split(",") if args.only else list(SECTIONS)
     unknown = [s for s in sections if s not in BENCHES]
@@ -299,6 +301,11 @@ def main(argv=None) -> int:
         sections.remove("book")
     os.environ.setdefault("GAPNOTES_PROGRESS", "0")
     rows = []
+    if args.reuse_book:
+        earlier = json.loads(args.reuse_book.read_text())
+        rows += [{**r, "note": (r["note"] + "; " if r["note"] else "") + f"from the run of {earlier['machine']['date']}"}
+                 for r in earlier["rows"] if r["section"] == "book"]
+        sections = [s for s in sections if s != "book"]
     for section in sections:
         print(f"[{section}] running …", file=sys.stderr, flush=True)
         rows += [{"section": section, **row} for row in BENCHES[section]()]
