@@ -13,7 +13,7 @@ from .geometry import fit_posthoc
 from .synthetic import ShapesPairs, class_prompts, make_shapes
 from .tasks import evaluate_space
 
-__all__ = ["METHODS", "Benchmark", "benchmark", "score"]
+__all__ = ["METHODS", "ABLATION", "Benchmark", "benchmark", "score"]
 
 #: Training-time methods compared in chapter 4, as overrides of :class:`gapnotes.train.TrainConfig`.
 METHODS = {
@@ -22,6 +22,20 @@ METHODS = {
     "ModGap": {"loss": "modgap", "temperature": 0.1, "learn_temperature": False},
     "ModGap (scheduled)": {"loss": "modgap", "temperature": 0.1, "learn_temperature": False,
                            "loss_options": {"schedule": True}},
+}
+
+
+_MODGAP = METHODS["ModGap"]
+
+#: Chapter 4's ablation of the ModGap loss: which of its terms are on, as TrainConfig overrides.
+ABLATION = {
+    "ATP alone": {**_MODGAP, "loss_options": {"contrastive_weight": 0, "cu_weight": 0}},
+    "CU alone": {**_MODGAP, "loss_options": {"contrastive_weight": 0, "atp_weight": 0}},
+    "InfoNCE only (CLIP-FT)": METHODS["CLIP-FT"],
+    "InfoNCE + ATP": {**_MODGAP, "loss_options": {"cu_weight": 0}},
+    "InfoNCE + CU": {**_MODGAP, "loss_options": {"atp_weight": 0}},
+    "InfoNCE + ATP + CU (ModGap)": _MODGAP,
+    "ModGap, scheduled weights": METHODS["ModGap (scheduled)"],
 }
 
 
