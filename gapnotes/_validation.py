@@ -60,11 +60,12 @@ def as_embeddings(x, name: str, *, ndim: int = 2, min_rows: int = 1, check_finit
     return arr
 
 
-def row_norms(x: np.ndarray, name: str) -> np.ndarray:
+def row_norms(x: np.ndarray, name: str, first_row: int = 0) -> np.ndarray:
     """Euclidean norm of each row of an (N, D) array; refuses all-zero rows.
 
     Computed with ``einsum`` so no (N, D) temporary is made; accumulated in float64
     only when the input is float64 (float32 squares cannot overflow for |x| < 1e19).
+    ``first_row``: the index of ``x``'s first row in a larger array, for the error message.
     """
     sq = np.einsum("ij,ij->i", x, x)
     if not np.all(np.isfinite(sq)):
@@ -80,7 +81,7 @@ def row_norms(x: np.ndarray, name: str) -> np.ndarray:
     zero = np.flatnonzero(norms == 0)
     if zero.size:
         raise ValueError(
-            f"{name} has {zero.size} all-zero row(s) (first at index {zero[0]}); "
+            f"{name} has {zero.size} all-zero row(s) (first at index {first_row + zero[0]}); "
             "a zero vector has no direction and cannot be L2-normalised"
         )
     return norms

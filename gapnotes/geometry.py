@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._validation import as_embeddings, check_float, check_same_rows, row_norms
-from .metrics import _normalized, gap_vector
+from .metrics import _fused_block, _normalized, _norms_and_centre, gap_vector
 
 __all__ = [
     "normalize",
@@ -109,34 +109,6 @@ def shift_along_gap(x, y, lam: float):
     return _shifted_unit_rows(x, norms_x, -step, "x"), _shifted_unit_rows(y, norms_y, step, "y")
 
 
-# Rows per block for the fused passes below: a block (≈ 2 MB at D = 512) stays in cache between the
-# operations on it, so each pass reads the data from memory once.
-_FUSED_BLOCK_BYTES = 2 << 20
-
-
-def _block_of(x: np.ndarray) -> int:
-    return max(1, _FUSED_BLOCK_BYTES // max(1, x.shape[1] * x.itemsize))
-
-
-def _norms_and_centre(x: np.ndarray, name: str):
-    """Row norms ‖x_i‖ and the centre mean_i x_i/‖x_i‖ (float64), in one pass over x.
-
-    Refuses NaN/inf and all-zero rows, naming ``name``.
-    """
-    n = len(x)
-    norms = np.empty(n, dtype=np.float64)
-    centre = np.zeros(x.shape[1], dtype=np.float64)
-    block = _block_of(x)
-    for start in range(0, n, block):
-        part = x[start : start + block]
-        norms[start : start + len(part)] = row_norms(part, name)
-        centre += (1.0 / norms[start : start + len(part)]).astype(x.dtype) @ part
-    zero = np.flatnonzero(norms == 0)
-    if zero.size:  # row_norms already refuses them per block; kept for the message's global index
-        raise ValueError(f"{name} has all-zero rows (first at index {zero[0]})")
-    return norms, centre / n
-
-
 def _shifted_unit_rows(x: np.ndarray, norms: np.ndarray, shift: np.ndarray, name: str) -> np.ndarray:
     """normalize(x_i/‖x_i‖ + shift) for every row, written once into a new array (one pass over x).
 
@@ -147,7 +119,7 @@ def _shifted_unit_rows(x: np.ndarray, norms: np.ndarray, shift: np.ndarray, name
     moving = bool(shift.any())
     shift_t = shift.astype(dtype)
     shift_sq = float(shift @ shift)
-    block = _block_of(x)
+    block = _fused_block(x)
     offset = np.empty((min(block, len(x)), x.shape[1]), dtype=dtype) if moving else None
     for start in range(0, len(x), block):
         part = x[start : start + block]

@@ -39,10 +39,35 @@ __all__ = [
 _BLOCK_ELEMENTS = 64_000_000
 
 
+# Rows per block for the fused passes: a block (≈ 2 MB at D = 512) stays in cache between the
+# operations on it, so each pass reads the data from memory once.
+_FUSED_BLOCK_BYTES = 2 << 20
+
+
+def _fused_block(x: np.ndarray) -> int:
+    return max(1, _FUSED_BLOCK_BYTES // max(1, x.shape[1] * x.itemsize))
+
+
+def _norms_and_centre(x: np.ndarray, name: str):
+    """Row norms ‖x_i‖ (float64) and the centre mean_i x_i/‖x_i‖ (float64, length D), in one pass over x.
+
+    O(N·D), no normalised copy; refuses NaN/inf and all-zero rows, naming ``name``.
+    """
+    n = len(x)
+    norms = np.empty(n, dtype=np.float64)
+    centre = np.zeros(x.shape[1], dtype=np.float64)
+    block = _fused_block(x)
+    for start in range(0, n, block):
+        part = x[start : start + block]
+        part_norms = row_norms(part, name, first_row=start)
+        norms[start : start + len(part)] = part_norms
+        centre += (1.0 / part_norms).astype(x.dtype) @ part
+    return norms, centre / n
+
+
 def _unit_mean(x: np.ndarray, name: str) -> np.ndarray:
-    """mean_i x_i/‖x_i‖ computed as xᵀ(1/‖x‖)/N: O(N·D), no normalised copy."""
-    inv = 1.0 / row_norms(x, name)
-    return (inv.astype(x.dtype, copy=False) @ x).astype(np.float64) / x.shape[0]
+    """mean_i x_i/‖x_i‖ (see :func:`_norms_and_centre`)."""
+    return _norms_and_centre(x, name)[1]
 
 
 def _normalized(x: np.ndarray, name: str) -> np.ndarray:

@@ -160,6 +160,11 @@ def cache_key(config: TrainConfig) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()[:20]
 
 
+def _cache_folder(config: TrainConfig, device_type: str) -> Path:
+    """Where a finished run of ``config`` on a device of this type is stored."""
+    return cache_dir() / "models" / f"{cache_key(config)}-{device_type}"
+
+
 @functools.lru_cache(maxsize=8)
 def _data(n_train: int, n_val: int, data_seed: int, caption_detail: int, context_length: int, image_size: int,
           sketches: bool = False):
@@ -368,7 +373,7 @@ def train(config: TrainConfig | None = None, *, cache: bool = True, progress: bo
 
     device = get_device(device) if device is not None else get_device()
     model_cfg = tiny_clip_config(**config.model)
-    folder = cache_dir() / "models" / f"{cache_key(config)}-{device.type}"
+    folder = _cache_folder(config, device.type)
     if cache and (folder / "meta.json").is_file():
         return _load_cached(folder, config, device)
 
@@ -475,8 +480,7 @@ def train_many(configs, *, workers: int | None = None, progress: bool | None = N
     workers = check_int(workers, "workers", minimum=1)
     missing = []
     for config in configs:
-        folder = cache_dir() / "models" / f"{cache_key(config)}-cpu"
-        if config not in missing and not (folder / "meta.json").is_file():
+        if config not in missing and not (_cache_folder(config, "cpu") / "meta.json").is_file():
             missing.append(config)
     workers = min(workers, len(missing))
     if device.type == "cpu" and workers > 1:

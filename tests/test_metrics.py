@@ -161,3 +161,13 @@ def test_wrong_dtype_and_mismatch():
         metrics.clustering_scores(np.eye(3), [0, 1])
     with pytest.raises(ValueError, match="method"):
         metrics.clustering_scores(np.eye(3), [0, 1, 1], method="dbscan")
+
+
+def test_zero_row_error_gives_the_global_index_across_blocks():
+    from gapnotes import geometry
+
+    x = np.ones((3000, 512), dtype=np.float32)  # 1,024 rows per fused block at D = 512
+    x[2500] = 0
+    for call in (lambda: metrics.modality_gap(x, np.ones_like(x)), lambda: geometry.shift_along_gap(x, -x + 2, 0.5)):
+        with pytest.raises(ValueError, match="first at index 2500"):
+            call()
