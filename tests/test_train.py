@@ -59,7 +59,7 @@ def test_interrupted_run_leaves_no_cache_entry(cache, monkeypatch):
     def crash(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(train_mod, "evaluate", crash)
+    monkeypatch.setattr("gapnotes.training.loop.scores", crash)
     with pytest.raises(KeyboardInterrupt):
         train(SMALL, progress=False, device="cpu")
     models = cache / "models"
@@ -89,7 +89,7 @@ def test_failed_store_leaves_no_partial_entry(cache, monkeypatch):
     ],
 )
 def test_bad_configs_fail_before_any_work(cache, monkeypatch, change, message):
-    monkeypatch.setattr(train_mod, "_data", lambda *a: pytest.fail("data was built before validation"))
+    monkeypatch.setattr("gapnotes.training.data.prepared", lambda *a: pytest.fail("data was built before validation"))
     with pytest.raises(ValueError, match=message):
         train(SMALL, progress=False, **change)
 
@@ -129,12 +129,13 @@ def test_vocabulary_slice_changes_no_output_and_restores_the_full_table():
     import torch
 
     from gapnotes.models import create_tiny_clip, tokenizer_for
+    from gapnotes.training.vocabulary import VocabularySlice
 
     tokens = tokenizer_for(16)(["a photo of a red circle", "a small blue square at the top"])
     full = create_tiny_clip(seed=0, device="cpu")
     sliced = create_tiny_clip(seed=0, device="cpu")
     original_table = sliced.token_embedding.weight.detach().clone()
-    vocabulary = train_mod._VocabularySlice(sliced, [tokens])
+    vocabulary = VocabularySlice(sliced, [tokens])
     assert sliced.token_embedding.num_embeddings == len(torch.unique(tokens)) < 20
     remapped = vocabulary.remap(tokens)
     # order-preserving: the end-of-text token is still the argmax open_clip pools at
@@ -156,15 +157,37 @@ def test_vocabulary_slice_changes_no_output_and_restores_the_full_table():
     assert torch.equal(table[unused], original_table[unused])
 
 
-def test_train_many_trains_missing_runs_in_workers_and_returns_them_in_order(cache):
+def test_train_many_trains_missing_runs_as_one_ensemble_and_returns_them_in_order(cache, monkeypatch):
+    from gapnotes.training import loop
+
+    sizes = []
+    real = loop.train_members
+    monkeypatch.setattr(loop, "train_members", lambda configs, *a, **k: sizes.append(len(configs)) or real(configs, *a, **k))
     configs = [SMALL.replace(seed=1), SMALL.replace(seed=2), SMALL.replace(seed=1)]
-    results = train_mod.train_many(configs, workers=2, progress=False, device="cpu")
+    results = train_mod.train_many(configs, progress=False, device="cpu")
+    assert sizes == [2]  # one ensemble; the repeated config is trained once
     assert [r.config for r in results] == configs
-    assert all(r.from_cache for r in results)  # trained by the workers, loaded here
-    assert results[0].history.equals(results[2].history)
+    assert not any(r.from_cache for r in results)
+    assert results[0] is results[2]
     assert not results[0].history.equals(results[1].history)
-    again = train_mod.train_many(configs[:1], workers=1, progress=False, device="cpu")
-    assert again[0].history.equals(results[0].history)
+    again = train_mod.train_many(configs[:1], progress=False, device="cpu")
+    assert again[0].from_cache and again[0].history.equals(results[0].history)
+    assert sizes == [2]
+
+
+def test_train_many_groups_by_what_members_must_share_and_caps_the_ensemble(cache, monkeypatch):
+    from gapnotes.training import loop
+
+    sizes, real = [], loop.train_members
+    monkeypatch.setattr(loop, "train_members", lambda configs, device, progress=False: sizes.append(len(configs))
+                        or [(None, None, {})] * len(configs))
+    monkeypatch.setattr("gapnotes.training.cache.store", lambda *a, **k: None)
+    other_data = SMALL.replace(caption_detail=2)
+    configs = [SMALL.replace(seed=s) for s in range(3)] + [other_data, SMALL.replace(temperature=0.5)]
+    train_mod.train_many(configs, progress=False, device="cpu", max_ensemble=3)
+    assert sizes == [3, 1, 1]  # (seeds 0–2), (temperature 0.5: same signature, over the cap), (other data)
+    with pytest.raises(ValueError, match="may differ only in"):
+        real([SMALL, other_data], torch.device("cpu"))
 
 
 def test_train_many_validates_before_any_work(cache):
@@ -174,8 +197,8 @@ def test_train_many_validates_before_any_work(cache):
         train_mod.train_many([{"steps": 3}])
     with pytest.raises(ValueError, match="temperature"):
         train_mod.train_many([SMALL, SMALL.replace(temperature=-1.0)])
-    with pytest.raises(ValueError, match="workers"):
-        train_mod.train_many([SMALL], workers=0)
+    with pytest.raises(ValueError, match="max_ensemble"):
+        train_mod.train_many([SMALL], max_ensemble=0)
 
 
 def test_loss_options_are_checked_and_defaults_share_a_cache_key():
