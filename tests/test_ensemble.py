@@ -20,10 +20,11 @@ def cache(tmp_path, monkeypatch):
 
 
 def _assert_same_run(member, lone, device):
-    """Bitwise on the CPU (each member's ops are the lone run's ops, batched; the test shows it).
+    """Bitwise on the CPU: measured so here (torch 2.14, MKL), every weight and history value equal.
 
-    On CUDA, batched kernels may be picked per batch count and sum in another order: weights
-    then agree to 1e-4 and histories to 1e-3 after these 30 steps (float32, Adam-normalised updates).
+    On CUDA, cuBLAS may pick another kernel for another batch count and sum in another order, so
+    there the comparison allows 1e-4 on weights and 1e-3 on the history. That bound is NOT yet
+    measured: no GPU was lent to the session that wrote this test; run it on one and tighten it.
     """
     a, b = member.model.state_dict(), lone.model.state_dict()
     assert a.keys() == b.keys()
