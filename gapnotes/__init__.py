@@ -7,6 +7,8 @@ Modules, one idea each:
 - :mod:`gapnotes.data` — downloads (sha256-checked, cached, offline override) and data sets.
 - :mod:`gapnotes.plots` — the book's figure style and recurring plots.
 - :mod:`gapnotes.device` — CPU / CUDA / MPS selection and seeding.
+- :mod:`gapnotes.train` — the cached trainer; seeds train together as one stacked ensemble
+  (its parts, one concern each, in :mod:`gapnotes.training`).
 
 Submodules are imported lazily, so ``import gapnotes`` stays cheap (no torch).
 """

@@ -21,3 +21,10 @@ def pair(rng):
     x = base_x + shared + 0.3 * rng.normal(size=(n, d))
     y = base_y + shared + 0.3 * rng.normal(size=(n, d))
     return x.astype(np.float32), y.astype(np.float32)
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    """An empty model/data cache private to the test (``$GAPNOTES_CACHE_DIR``)."""
+    monkeypatch.setenv("GAPNOTES_CACHE_DIR", str(tmp_path))
+    return tmp_path

@@ -13,12 +13,6 @@ from gapnotes.training.cache import cache_folder  # noqa: E402
 SMALL = TrainConfig(steps=30, batch_size=32, n_train=256, n_val=64, eval_every=15, warmup_steps=5)
 
 
-@pytest.fixture
-def cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("GAPNOTES_CACHE_DIR", str(tmp_path))
-    return tmp_path
-
-
 def _assert_same_run(member, lone, device):
     """Bitwise on the CPU: measured so here (torch 2.14, MKL), every weight and history value equal.
 

@@ -10,12 +10,6 @@ from gapnotes.train import TrainConfig, train  # noqa: E402
 SMALL = TrainConfig(steps=40, batch_size=32, n_train=256, n_val=64, eval_every=20, warmup_steps=5)
 
 
-@pytest.fixture
-def cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("GAPNOTES_CACHE_DIR", str(tmp_path))
-    return tmp_path
-
-
 def test_history_and_learning(cache):
     result = train(SMALL, progress=False, device="cpu")
     h = result.history
