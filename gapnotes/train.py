@@ -132,10 +132,12 @@ def train_many(configs, *, progress: bool | None = None, device=None,
     progress = _progress_default(progress)
     results: dict[str, TrainResult] = {}  # by cache key (configs hold dicts: not hashable)
     groups: dict[str, list] = {}
+    seen = set()
     for config in configs:
         key = cache_key(config)
-        if key in results or any(key == cache_key(c) for g in groups.values() for c in g):
+        if key in seen:
             continue
+        seen.add(key)
         if _cache.is_cached(config, device.type):
             results[key] = _cache.load(_cache.cache_folder(config, device.type), config, device)
         else:
