@@ -29,6 +29,7 @@ from ._validation import check_int
 from .device import get_device
 from .training import cache as _cache
 from .training.config import TRAINER_VERSION, TrainConfig, TrainResult, cache_key, ensemble_signature
+from .training.encode import encode_split
 from .training.loop import scores
 
 __all__ = [
@@ -148,31 +149,6 @@ def train_many(configs, *, progress: bool | None = None, device=None,
             trained = _train_and_store(chunk, device, progress, cache=True)
             results.update((cache_key(c), r) for c, r in zip(chunk, trained))
     return [results[cache_key(config)] for config in configs]
-
-
-def encode_split(model, images, tokens, sketches=None, batch_size: int = 512):
-    """Normalised embeddings (numpy float32) of prepared tensors, in eval mode.
-
-    Returns ``(images, texts)``, or ``(images, texts, sketches)`` when sketches are given
-    (the model must then have ``encode_sketch``).
-    """
-    import torch
-    import torch.nn.functional as F
-
-    device = next(model.parameters()).device
-    was_training = model.training
-    model.eval()
-    encoders = [(model.encode_image, images), (model.encode_text, tokens)]
-    if sketches is not None:
-        encoders.append((model.encode_sketch, sketches))
-    outputs = []
-    with torch.no_grad():
-        for encode, data in encoders:
-            parts = [F.normalize(encode(data[start : start + batch_size].to(device)), dim=-1).cpu()
-                     for start in range(0, len(data), batch_size)]
-            outputs.append(torch.cat(parts).numpy())
-    model.train(was_training)
-    return tuple(outputs)
 
 
 def evaluate(model, images, tokens, sketches=None) -> dict:

@@ -14,7 +14,7 @@ def procrustes_init(model, images, tokens, n: int = 512) -> None:
     import torch
 
     from ..geometry import procrustes_align
-    from ..train import encode_split
+    from .encode import encode_split
 
     img, txt = encode_split(model, images[:n], tokens[:n])
     _, rotation = procrustes_align(txt, img)

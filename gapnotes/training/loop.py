@@ -91,8 +91,8 @@ def _embed_all(stacked, inputs, batch_size: int = 512) -> list:
     parts = []
     with torch.no_grad():
         for start in range(0, len(inputs[0]), batch_size):
-            chunk = [t[start:start + batch_size].unsqueeze(0).expand(count, *t[start:start + batch_size].shape)
-                     for t in inputs]
+            chunk = [t[start:start + batch_size] for t in inputs]
+            chunk = [t.unsqueeze(0).expand(count, *t.shape) for t in chunk]  # every member sees the same rows
             parts.append([f.cpu() for f in stacked.features(*chunk)])
     return [torch.cat(column, dim=1).numpy() for column in zip(*parts)]
 

@@ -52,10 +52,14 @@ def _linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None) ->
     return torch.baddbmm(bias.unsqueeze(1), x, weight.transpose(1, 2))
 
 
+def _normalized(x: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:
+    """LayerNorm without its affine part, x̂ = (x − mean) / sqrt(var + eps) over the last dimension."""
+    return F.layer_norm(x, x.shape[-1:], eps=eps)
+
+
 def _layer_norm(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:
     """LayerNorm over the last dimension with per-member gain and bias (M, width); x is (M, N, width)."""
-    normed = F.layer_norm(x, x.shape[-1:], eps=eps)
-    return torch.addcmul(bias.unsqueeze(1), normed, weight.unsqueeze(1))
+    return torch.addcmul(bias.unsqueeze(1), _normalized(x, eps), weight.unsqueeze(1))
 
 
 def _norm_then_linear(normed: torch.Tensor, gain, shift, weight, bias) -> torch.Tensor:
@@ -66,11 +70,6 @@ def _norm_then_linear(normed: torch.Tensor, gain, shift, weight, bias) -> torch.
     """
     folded_bias = torch.baddbmm(bias.unsqueeze(1), shift.unsqueeze(1), weight.transpose(1, 2)).squeeze(1)
     return _linear(normed, weight * gain.unsqueeze(1), folded_bias)
-
-
-def _normalized(x: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:
-    """LayerNorm without its affine part, x̂ = (x − mean) / sqrt(var + eps) over the last dimension."""
-    return F.layer_norm(x, x.shape[-1:], eps=eps)
 
 
 class StackedCLIP:
