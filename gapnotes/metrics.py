@@ -25,6 +25,7 @@ __all__ = [
     "linear_separability",
     "held_out_accuracy",
     "recall_at_k",
+    "match_recall_at_k",
     "clustering_scores",
     "pooled",
     "knn_accuracy",
@@ -229,6 +230,52 @@ def recall_at_k(queries, gallery, ks=(1, 5, 10), normalize: bool = True) -> dict
     ks = tuple(check_int(k, "ks", minimum=1) for k in ks)
     ranks = true_match_ranks(q, g, normalize=normalize)
     return {k: float(np.mean(ranks < k)) for k in ks}
+
+
+def match_recall_at_k(queries, gallery, relevant, ks=(1,)) -> dict:
+    """Recall when several gallery items are correct: a hit is any relevant item in the top k.
+
+    Instance retrieval (:func:`recall_at_k`) is ill-posed when gallery items repeat: two
+    identical captions tie, so Recall@1 has a ceiling below 1. Here ``relevant[i, j]`` says
+    whether gallery item j is a correct answer to query i (e.g. a caption whose named
+    attributes all hold for image i, :meth:`gapnotes.synthetic.ShapesPairs.caption_matches`),
+    and the score is reported with its chance level and ceiling.
+
+    Parameters
+    ----------
+    queries : array-like (N, D); gallery : array-like (M, D), ranked by cosine
+    relevant : bool array (N, M); every query needs at least one relevant item
+    ks : iterable of int ≥ 1
+
+    Returns
+    -------
+    dict with ``k`` → recall for every k, ``"chance"`` (expected Recall@1 of a random
+    ranking: the mean fraction of relevant items per query) and ``"ceiling"`` (1.0).
+    """
+    q = as_embeddings(queries, "queries")
+    g = as_embeddings(gallery, "gallery")
+    relevant = np.asarray(relevant)
+    if relevant.dtype != bool or relevant.shape != (len(q), len(g)):
+        raise ValueError(f"relevant must be a bool array of shape ({len(q)}, {len(g)}), "
+                         f"got {relevant.dtype} {relevant.shape}")
+    if not relevant.any(axis=1).all():
+        raise ValueError("relevant has a query (row) without any relevant gallery item")
+    ks = tuple(check_int(k, "ks", minimum=1) for k in (ks if not np.isscalar(ks) else (ks,)))
+    if not ks:
+        raise ValueError("ks must name at least one k")
+    qn, gn = _normalized(q, "queries"), _normalized(g, "gallery")
+    kmax = min(max(ks), len(g))
+    hits = {k: 0 for k in ks}
+    step = _block_rows(len(g))
+    for start in range(0, len(qn), step):
+        sims = qn[start:start + step] @ gn.T
+        top = np.argsort(-sims, axis=1, kind="stable")[:, :kmax]
+        found = np.take_along_axis(relevant[start:start + step], top, axis=1)
+        for k in ks:
+            hits[k] += int(found[:, :k].any(axis=1).sum())
+    out = {k: hits[k] / len(qn) for k in ks}
+    out.update(chance=float(relevant.mean(axis=1).mean()), ceiling=1.0)
+    return out
 
 
 def true_match_ranks(queries, gallery, normalize: bool = True) -> np.ndarray:

@@ -77,6 +77,22 @@ class ShapesPairs:
         outline = (m & ~interior).astype(np.float32)
         return outline[:, None] * _RGB[self.attributes["colour"]][:, :, None, None]
 
+    def caption_matches(self) -> np.ndarray:
+        """Which captions correctly describe which images: bool array (N, N).
+
+        Entry [i, j] is True when every attribute caption j names holds for image i (so
+        [i, i] is always True). The targets of a well-posed retrieval task
+        (:func:`gapnotes.metrics.match_recall_at_k`): captions that name few attributes
+        describe many images, and a ranking may put any of them first.
+        """
+        names = ("shape", "colour", "size", "position")  # the columns of ``mentioned``
+        matches = np.ones((len(self), len(self)), dtype=bool)
+        for column, name in enumerate(names):
+            values = self.attributes[name]
+            named = self.mentioned[:, column]
+            matches &= ~named[None, :] | (values[:, None] == values[None, :])
+        return matches
+
     def __len__(self) -> int:
         return len(self.captions)
 

@@ -49,6 +49,22 @@ def test_fixed_temperature_stays_fixed_and_procrustes_starts_small(cache):
     assert amended.history["gap"].iloc[0] < 0.5 * fixed.history["gap"].iloc[0]
 
 
+def test_amended_start_is_a_fixed_rotation_kept_in_the_stored_model(cache):
+    """The authors' amended start: gap ≈ 0 at step 0; the stored model applies the same rotation."""
+    from gapnotes.training.data import prepared
+
+    config = SMALL.replace(init="procrustes", n_train=512)
+    first = train(config, progress=False, device="cpu")
+    assert first.history["gap"].iloc[0] <= 0.05
+    loaded = train(config, progress=False, device="cpu")  # from the cache: the rotation is in its weights
+    assert loaded.from_cache
+    vision, text = loaded.model_cfg["vision_cfg"], loaded.model_cfg["text_cfg"]
+    val = prepared(config.n_train, config.n_val, config.data_seed, config.caption_detail,
+                   text["context_length"], vision["image_size"])["val"]
+    final = train_mod.evaluate(loaded.model, val[0], val[1])
+    assert final["gap"] == pytest.approx(first.history["gap"].iloc[-1], abs=1e-4)
+
+
 def test_interrupted_run_leaves_no_cache_entry(cache, monkeypatch):
     def crash(*args, **kwargs):
         raise KeyboardInterrupt

@@ -16,6 +16,9 @@ __all__ = ["TrainConfig", "TrainResult", "cache_key", "ensemble_signature", "TRA
 #: 3: stacked-ensemble trainer (same maths, other summation order; batch indices drawn up front).
 TRAINER_VERSION = 3
 _INITS = ("random", "procrustes")
+#: 2: the authors' fixed rotation of the text features on all training pairs (1 rotated the
+#: text projection once, fitted on 512 pairs).
+_PROCRUSTES_VERSION = 2
 
 #: Fields in which the members of one ensemble may differ: everything else (architecture, data,
 #: optimiser, schedule) is shared by the members and decides which configs can train together.
@@ -32,7 +35,9 @@ class TrainConfig:
     steps, batch_size, lr, weight_decay, warmup_steps : optimisation (AdamW, linear warm-up then cosine decay)
     temperature : τ at step 0; learn_temperature: whether τ is trained (CLIP's default) or fixed
     seed : seeds the weights and the batch order
-    init : ``"random"``, or ``"procrustes"`` (rotate the text tower's output onto the image tower's at step 0)
+    init : ``"random"``, or ``"procrustes"``: the amended initialisation of Liang et al. (2022), one
+        orthogonal rotation fitted at step 0 on all training pairs and applied, fixed, to the
+        text features at every step
     n_train, n_val, data_seed, caption_detail : the shapes data set (see :func:`gapnotes.synthetic.make_shapes`)
     eval_every : record a row of history every this many steps
     model : keyword arguments of :func:`gapnotes.models.tiny_clip_config`
@@ -129,6 +134,8 @@ def cache_key(config: TrainConfig) -> str:
     # An option set to its default trains the same model as leaving it out: one key for both.
     defaults = LOSS_OPTIONS.get(config.loss, {})
     fields["loss_options"] = {k: v for k, v in fields["loss_options"].items() if k not in defaults or defaults[k] != v}
+    if fields["init"] == "procrustes":
+        fields["init_version"] = _PROCRUSTES_VERSION  # only the amended start changed: other keys stay
     payload = json.dumps({"trainer": TRAINER_VERSION, **fields}, sort_keys=True, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()[:20]
 

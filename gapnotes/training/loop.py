@@ -112,7 +112,7 @@ def train_members(configs, device, progress: bool = False) -> list:
     from ..models import create_tiny_clip, create_trimodal_clip, tiny_clip_config
     from .config import MEMBER_FIELDS, ensemble_signature
     from .data import prepared
-    from .init import procrustes_init
+    from .init import procrustes_rotation
     from .stacked import StackedCLIP, patchify
     from .vocabulary import VocabularySlice
 
@@ -128,15 +128,16 @@ def train_members(configs, device, progress: bool = False) -> list:
                     model_cfg["text_cfg"]["context_length"], model_cfg["vision_cfg"]["image_size"], three)
     train_images, train_tokens = data["train"][0], data["train"][1]
     create = create_trimodal_clip if three else create_tiny_clip
-    models, vocabularies = [], []
+    models, vocabularies, rotations = [], [], []
     for config in configs:
         model = create(model_cfg, seed=config.seed, init_temperature=config.temperature,
                        learn_temperature=config.learn_temperature, device=device)
-        if config.init == "procrustes":
-            procrustes_init(model, train_images, train_tokens)
+        # the amended start: one fixed rotation of the text features, fitted on all training pairs
+        amended = config.init == "procrustes"
+        rotations.append(procrustes_rotation(model, train_images, train_tokens) if amended else None)
         vocabularies.append(VocabularySlice(model, [train_tokens, data["val"][1]]))
         models.append(model)
-    stacked = StackedCLIP(models, model_cfg)
+    stacked = StackedCLIP(models, model_cfg, text_rotations=rotations)
     remap = vocabularies[0].remap  # the same rows are used by every member
 
     def on_device(split):  # (patches, remapped tokens[, sketch patches]) on the device

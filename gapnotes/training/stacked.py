@@ -86,9 +86,12 @@ class StackedCLIP:
     ----------
     params : dict name → tensor (M, …), leaf tensors that require grad (the trainable weights)
     logit_scales : list of M scalar tensors (each member's log(1/τ); learnable or not per member)
+    text_rotation : None, or a fixed (M, D, D) tensor every member's text features are multiplied
+        by (the amended initialisation; identity for members without one). Never trained;
+        :meth:`unstack` folds it into the text projection.
     """
 
-    def __init__(self, models, model_cfg: dict):
+    def __init__(self, models, model_cfg: dict, text_rotations=None):
         if not models:
             raise ValueError("models must contain at least one model")
         self.models = list(models)
@@ -108,6 +111,13 @@ class StackedCLIP:
             self.params[name] = stacked.requires_grad_(True)
         self.logit_scales = [s[scale_name].detach().clone().requires_grad_(s[scale_name].requires_grad)
                              for s in states]
+        self.text_rotation = None
+        if text_rotations is not None and any(r is not None for r in text_rotations):
+            if len(text_rotations) != self.count:
+                raise ValueError(f"text_rotations has {len(text_rotations)} entries for {self.count} models")
+            projection = self.params[f"{self.prefix}text_projection"]
+            eye = torch.eye(projection.shape[-1], dtype=projection.dtype, device=projection.device)
+            self.text_rotation = torch.stack([eye if r is None else r.to(eye) for r in text_rotations])
 
     # ------------------------------------------------------------------------------ parameters
     def trainable(self) -> list:
@@ -131,6 +141,8 @@ class StackedCLIP:
             own = dict(model.named_parameters())
             for name, stacked in self.params.items():
                 own[name].copy_(stacked[m])
+            if self.text_rotation is not None:  # (x P) R = x (P R): the model keeps the rotation
+                own[f"{self.prefix}text_projection"].copy_(own[f"{self.prefix}text_projection"] @ self.text_rotation[m])
             own[f"{self.prefix}logit_scale"].copy_(self.logit_scales[m])
         return self.models
 
@@ -193,7 +205,8 @@ class StackedCLIP:
         eot = tokens.argmax(dim=-1)  # (M, B)
         pooled = torch.gather(x, 2, eot.reshape(count, -1, 1, 1).expand(-1, -1, 1, width)).squeeze(2)
         pooled = _layer_norm(pooled, p[pre + "ln_final.weight"], p[pre + "ln_final.bias"])
-        return torch.bmm(pooled, p[pre + "text_projection"])
+        out = torch.bmm(pooled, p[pre + "text_projection"])
+        return out if self.text_rotation is None else torch.bmm(out, self.text_rotation)
 
     def encode(self, images, tokens, sketches=None) -> list:
         """Unnormalised features [(M, B, D) images, texts(, sketches)] of per-member inputs.

@@ -1,0 +1,575 @@
+"""The claims ledger: every central claim of the book, measured per seed and checked.
+
+A :class:`Claim` names what a chapter says (``statement``), what the paper reports
+(``paper``, with its source), how to measure it for one seed on one device (``measure``,
+a dict of named numbers) and the :class:`Check` objects that decide whether it holds.
+The chapters, the "Reproduction report" appendix and the test suite all call
+:func:`run`, so the book shows exactly what is checked.
+
+The robustness standard (what ``robust`` means in a :class:`ClaimResult`):
+
+* the claim holds for **every** seed run, and
+* for each check, its effect is at least 3 seed standard deviations: an *effect* check
+  (``value ≥ threshold``, where the value is the difference the claim is about, e.g. a
+  V-measure gain) needs mean(value) ≥ 3·sd(value); a *bound* check (``value ≤ threshold``,
+  e.g. "retrieval changes by at most 0.05") needs threshold − mean(value) ≥ 3·sd(value).
+
+Command line (exits 1 when any claim fails for any seed or is not robust)::
+
+    python -m gapnotes.claims --seeds 0-4 [--device cpu|cuda] [--only ID ...] [--json PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+__all__ = ["Check", "Claim", "ClaimResult", "CLAIMS", "SEEDS", "parse_seeds", "run", "report_table", "main"]
+
+#: The five seeds the book shows (any five must do: ``python -m gapnotes.claims --seeds 5-9``).
+SEEDS = (0, 1, 2, 3, 4)
+#: Effects must be at least this many seed standard deviations.
+ROBUST_SDS = 3.0
+
+
+@dataclass(frozen=True)
+class Check:
+    """One predicate of a claim: ``value(values) ≥ threshold`` (``op=">="``) or ``≤`` (``"<="``)."""
+
+    name: str
+    value: Callable[[dict], float]
+    op: str
+    threshold: float
+
+    def holds(self, values: dict) -> bool:
+        v = float(self.value(values))
+        return bool(v >= self.threshold) if self.op == ">=" else bool(v <= self.threshold)
+
+    def margin_in_sds(self, per_seed: list) -> float:
+        """Effect (``>=``: mean) or room to the bound (``<=``: threshold − mean), in seed sds."""
+        v = np.array([float(self.value(values)) for values in per_seed])
+        effect = v.mean() if self.op == ">=" else self.threshold - v.mean()
+        sd = v.std(ddof=1) if len(v) > 1 else 0.0
+        if sd == 0.0:
+            return float("inf") if effect > 0 else float("-inf")
+        return float(effect / sd)
+
+    def describe(self) -> str:
+        return f"{self.name} {'≥' if self.op == '>=' else '≤'} {self.threshold:g}"
+
+
+def _diff(a: str, b: str) -> Callable[[dict], float]:
+    return lambda v: v[a] - v[b]
+
+
+def _key(name: str) -> Callable[[dict], float]:
+    return lambda v: v[name]
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A claim of the book: its identity, the paper's number and how to measure and check it.
+
+    ``configs(seed)`` lists the models one seed needs, so that :func:`run` can train every
+    missing model of every seed as stacked ensembles before measuring. ``show`` names the
+    values the summary table prints (mean ± sd), in order.
+    """
+
+    id: str
+    chapter: str
+    statement: str
+    paper: str
+    measure: Callable[[int, object], dict]
+    checks: tuple
+    show: tuple
+    configs: Callable[[int], list] = field(default=lambda seed: [])
+    note: str = ""
+
+
+@dataclass
+class ClaimResult:
+    """One claim run over several seeds: ``values`` and ``holds`` have one entry per seed."""
+
+    claim: Claim
+    seeds: list
+    values: list
+    holds: list
+    device: str
+
+    @property
+    def margins(self) -> dict:
+        """Each check's effect (or room to its bound) in seed standard deviations."""
+        return {check.describe(): check.margin_in_sds(self.values) for check in self.claim.checks}
+
+    @property
+    def robust(self) -> bool:
+        """Holds for every seed and every check's effect is ≥ 3 seed sds (see the module doc)."""
+        return all(self.holds) and all(m >= ROBUST_SDS for m in self.margins.values())
+
+    def frame(self):
+        """The values as a DataFrame, one row per seed (index ``seed``), plus a ``holds`` column."""
+        import pandas as pd
+
+        table = pd.DataFrame(self.values, index=pd.Index(self.seeds, name="seed"))
+        return table.assign(holds=self.holds)
+
+    def summary(self, name: str) -> str:
+        """``"mean ± sd"`` of one value over the seeds."""
+        v = np.array([values[name] for values in self.values], dtype=float)
+        sd = v.std(ddof=1) if len(v) > 1 else 0.0
+        return f"{v.mean():.3f} ± {sd:.3f}"
+
+    def to_dict(self) -> dict:
+        """The JSON record: id, chapter, statement, paper, seeds, values, holds (+ checks, device)."""
+        return {
+            "id": self.claim.id, "chapter": self.claim.chapter, "statement": self.claim.statement,
+            "paper": self.claim.paper, "seeds": list(self.seeds),
+            "values": [{k: float(v) for k, v in values.items()} for values in self.values],
+            "holds": [bool(h) for h in self.holds], "device": self.device,
+            "checks": {name: round(m, 2) if np.isfinite(m) else str(m) for name, m in self.margins.items()},
+            "robust": self.robust,
+        }
+
+    def assert_robust(self) -> None:
+        """Raise AssertionError naming the seeds and checks that fail (for chapters and tests)."""
+        problems = []
+        for seed, values in zip(self.seeds, self.values):
+            failed = [c.describe() for c in self.claim.checks if not c.holds(values)]
+            if failed:
+                shown = {k: round(float(values[k]), 3) for k in self.claim.show}
+                problems.append(f"seed {seed}: {', '.join(failed)} fails ({shown})")
+        for name, margin in self.margins.items():
+            if margin < ROBUST_SDS:
+                problems.append(f"{name}: effect is {margin:.1f} seed sds (< {ROBUST_SDS:g})")
+        if problems:
+            raise AssertionError(f"claim {self.claim.id!r} does not hold robustly: " + "; ".join(problems))
+
+
+# ------------------------------------------------------------------------------ shared pieces
+def _base():
+    from .train import TrainConfig
+
+    return TrainConfig()  # 300 steps × 128 pairs; captions name all four attributes
+
+
+#: Captions name the shape and one other attribute drawn at random: the regime where
+#: closing the gap matters (information imbalance, as between real images and captions).
+PARTIAL_DETAIL = 2
+
+
+@functools.lru_cache(maxsize=8)
+def test_pairs(caption_detail: int = 4, n: int = 1000):
+    """The ledger's fixed test pairs (seed 101, never used for training) at one caption detail."""
+    from .synthetic import make_shapes
+
+    return make_shapes(n, seed=101, caption_detail=caption_detail)
+
+
+def _trained(config, device):
+    from .train import train
+
+    return train(config, device=device, progress=False)
+
+
+def _embeddings(config, pairs, device):
+    from .train import embed_pairs
+
+    result = _trained(config, device)
+    return embed_pairs(result.model, pairs, result.model_cfg)
+
+
+def pooled_v_measure(x, y, labels) -> float:
+    """V-measure of k-means (k = number of classes) on the 2N pooled points, against ``labels``."""
+    from .metrics import clustering_scores, pooled
+
+    points, _, pooled_labels = pooled(x, y, labels)
+    return clustering_scores(points, pooled_labels, seed=0)["v_measure"]
+
+
+def semantic_r1(x, y, pairs) -> float:
+    """Image→text Recall@1 where a hit is any caption whose named attributes all hold."""
+    from .metrics import match_recall_at_k
+
+    return match_recall_at_k(x, y, pairs.caption_matches(), ks=(1,))[1]
+
+
+def _methods():
+    from .experiments import METHODS
+
+    return METHODS
+
+
+# ------------------------------------------------------------------------------ chapter 0
+def _released(seed, device) -> dict:
+    from . import data, metrics
+
+    images, texts = data.load_released_features("clip")
+    random_images, random_texts = data.load_released_features("clip_random")
+    return {"gap_clip": metrics.modality_gap(images, texts),
+            "gap_clip_random": metrics.modality_gap(random_images, random_texts)}
+
+
+# ------------------------------------------------------------------------------ chapter 1
+def _cone(seed, device) -> dict:
+    from . import cone, metrics, synthetic
+
+    shapes = synthetic.make_shapes(32, seed=0)
+    emb = cone.random_clip_embeddings("ViT-B-32", shapes.images, shapes.captions, n_noise=4, seed=seed,
+                                      device=device)
+    return {"cos_image": metrics.mean_cosine_similarity(emb["image_data"]),
+            "cos_text": metrics.mean_cosine_similarity(emb["text_data"]),
+            "gap": metrics.modality_gap(emb["image_data"], emb["text_data"])}
+
+
+# ------------------------------------------------------------------------------ chapter 2
+TEMPERATURES = {"1/100": 0.01, "1/50": 0.02, "1/10": 0.1, "1": 1.0}
+
+
+def _temperature_configs(seed):
+    return [_base().replace(seed=seed, temperature=t, learn_temperature=False) for t in TEMPERATURES.values()]
+
+
+def _temperature(seed, device) -> dict:
+    return {f"gap_tau_{name}": float(_trained(config, device).history["gap"].iloc[-1])
+            for name, config in zip(TEMPERATURES, _temperature_configs(seed))}
+
+
+def _init_configs(seed):
+    partial = _base().replace(seed=seed, caption_detail=1)
+    return [partial.replace(init="procrustes"), partial]
+
+
+def _init(seed, device) -> dict:
+    amended, original = (_trained(c, device).history["gap"] for c in _init_configs(seed))
+    return {"gap_init_amended": float(amended.iloc[0]), "gap_trained_amended": float(amended.iloc[-1]),
+            "gap_init_original": float(original.iloc[0]), "gap_trained_original": float(original.iloc[-1])}
+
+
+def _imbalance_configs(seed):
+    return [_base().replace(seed=seed, caption_detail=d) for d in (1, 4)]
+
+
+def _imbalance(seed, device) -> dict:
+    one, four = (_trained(c, device).history["gap"].iloc[-1] for c in _imbalance_configs(seed))
+    return {"gap_1_named": float(one), "gap_4_named": float(four)}
+
+
+# ------------------------------------------------------------------------------ chapter 3
+def _matters_configs(seed):
+    return [_base().replace(seed=seed, temperature=0.01, learn_temperature=False)]
+
+
+def _matters(seed, device) -> dict:
+    from .geometry import shift_along_gap
+    from .metrics import modality_gap
+
+    pairs = test_pairs(4)
+    x, y = _embeddings(_matters_configs(seed)[0], pairs, device)
+    gap = modality_gap(x, y)
+    cx, cy = shift_along_gap(x, y, gap)  # move both modalities until their centres meet
+    colour = pairs.labels("colour")
+    return {"gap": gap, "gap_closed": modality_gap(cx, cy),
+            "v_gap": pooled_v_measure(x, y, colour), "v_closed": pooled_v_measure(cx, cy, colour),
+            "r1_gap": semantic_r1(x, y, pairs), "r1_closed": semantic_r1(cx, cy, pairs)}
+
+
+# ------------------------------------------------------------------------------ chapter 4
+def _closing_configs(seed, caption_detail=PARTIAL_DETAIL):
+    base = _base().replace(seed=seed, caption_detail=caption_detail)
+    return [base.replace(**_methods()["CLIP-LT"]), base.replace(**_methods()["ModGap"])]
+
+
+def _closing_scores(seed, device, caption_detail) -> dict:
+    from .metrics import modality_gap
+
+    pairs = test_pairs(caption_detail)
+    out = {}
+    for name, config in zip(("clip_lt", "modgap"), _closing_configs(seed, caption_detail)):
+        x, y = _embeddings(config, pairs, device)
+        out[f"gap_{name}"] = modality_gap(x, y)
+        out[f"v_{name}"] = pooled_v_measure(x, y, pairs.labels("shape"))
+        out[f"v_colour_{name}"] = pooled_v_measure(x, y, pairs.labels("colour"))
+        out[f"r1_{name}"] = semantic_r1(x, y, pairs)
+    return out
+
+
+def _group_wise(seed, device) -> dict:
+    scores = _closing_scores(seed, device, PARTIAL_DETAIL)
+    return {k: scores[k] for k in ("gap_clip_lt", "gap_modgap", "v_clip_lt", "v_modgap", "r1_clip_lt", "r1_modgap")}
+
+
+def _retrieval_excess(v) -> float:
+    """|ΔR@1| minus the allowed change max(0.05, 20 % of CLIP-LT's R@1): ≤ 0 when retrieval barely moves."""
+    return abs(v["r1_modgap"] - v["r1_clip_lt"]) - max(0.05, 0.2 * v["r1_clip_lt"])
+
+
+def _complete_configs(seed):
+    return _closing_configs(seed, 4) + _closing_configs(seed, PARTIAL_DETAIL)
+
+
+def _complete(seed, device) -> dict:
+    complete = _closing_scores(seed, device, 4)
+    partial = _closing_scores(seed, device, PARTIAL_DETAIL)
+    return {"gap_clip_lt_complete": complete["gap_clip_lt"], "gap_clip_lt_partial": partial["gap_clip_lt"],
+            "v_gain_complete": complete["v_modgap"] - complete["v_clip_lt"],
+            "v_gain_partial": partial["v_modgap"] - partial["v_clip_lt"]}
+
+
+def _failure(seed, device) -> dict:
+    scores = _closing_scores(seed, device, PARTIAL_DETAIL)
+    return {"v_colour_clip_lt": scores["v_colour_clip_lt"], "v_colour_modgap": scores["v_colour_modgap"]}
+
+
+# ------------------------------------------------------------------------------ chapter 5
+NMODAL_METHODS = {
+    "pairwise CLIP": {"loss": "pairwise_clip"},
+    "ModGap (text anchor)": {"loss": "modgap", "temperature": 0.1, "learn_temperature": False,
+                             "loss_options": {"anchor": 1}},
+}
+
+
+def _nmodal_configs(seed):
+    three = _base().replace(modalities=3, seed=seed)
+    return [three.replace(**overrides) for overrides in NMODAL_METHODS.values()]
+
+
+def _nmodal(seed, device) -> dict:
+    from .tasks import multimodal_report
+    from .train import embed_pairs
+
+    pairs = test_pairs(4)
+    out = {}
+    for name, config in zip(("pairwise", "modgap"), _nmodal_configs(seed)):
+        result = _trained(config, device)
+        images, texts, sketches = embed_pairs(result.model, pairs, result.model_cfg)
+        report = multimodal_report({"image": images, "text": texts, "sketch": sketches}, pairs.labels("colour"))
+        off_diagonal = ~np.eye(3, dtype=bool)
+        out[f"mean_gap_{name}"] = float(report["gaps"].values[off_diagonal].mean())
+        out[f"max_gap_{name}"] = float(report["gaps"].values[off_diagonal].max())
+        out[f"v_{name}"] = float(report["clustering"]["v_measure"])
+        out[f"mean_r1_{name}"] = float(np.nanmean(report["recall_at_1"].values))
+    return out
+
+
+# ------------------------------------------------------------------------------ the registry
+CLAIMS = {claim.id: claim for claim in (
+    Claim("released.gap", "0",
+          "CLIP's released MSCOCO embeddings keep images and captions apart, and so does a randomly "
+          "initialised CLIP.",
+          "Liang et al. 2022, Fig. 1 and released features: gap 0.82 (CLIP), 1.14 (random CLIP)",
+          _released,
+          (Check("gap of CLIP", _key("gap_clip"), ">=", 0.5),
+           Check("|random CLIP gap − 1.14|", lambda v: abs(v["gap_clip_random"] - 1.14), "<=", 0.1)),
+          ("gap_clip", "gap_clip_random"),
+          note="Deterministic (released features): the same for every seed."),
+    Claim("cone.init", "1",
+          "A randomly initialised CLIP maps images and captions into two narrow cones, apart from each other.",
+          "Liang et al. 2022, Fig. 2a: mean cosine 0.72 (random ViT, images), 0.67 (random text "
+          "transformer), MSCOCO",
+          _cone,
+          (Check("mean image cosine", _key("cos_image"), ">=", 0.4),
+           Check("mean caption cosine", _key("cos_text"), ">=", 0.4),
+           Check("gap at initialisation", _key("gap"), ">=", 0.5)),
+          ("cos_image", "cos_text", "gap"),
+          note="Random open_clip ViT-B/32 on 32 shapes pairs; the seed sets the initialisation."),
+    Claim("temperature.gap-shrinks", "2",
+          "The lower the fixed temperature, the larger the gap that contrastive training keeps.",
+          "Liang et al. 2022, Sec. 4 (CLIP fine-tuned on MSCOCO at fixed τ): gap 1.00, 0.80, 0.30, 0.24 "
+          "at τ = 1/100, 1/50, 1/10, 1",
+          _temperature,
+          (Check("gap(τ=1/100) − gap(τ=1)", _diff("gap_tau_1/100", "gap_tau_1"), ">=", 0.3),
+           Check("gap(τ=1/100) − gap(τ=1/10)", _diff("gap_tau_1/100", "gap_tau_1/10"), ">=", 0.05),
+           Check("gap(τ=1/50) − gap(τ=1)", _diff("gap_tau_1/50", "gap_tau_1"), ">=", 0.05)),
+          tuple(f"gap_tau_{name}" for name in TEMPERATURES),
+          configs=_temperature_configs),
+    Claim("init.reappears", "2",
+          "Started without a gap (the amended initialisation), training on captions that name only the "
+          "shape opens a gap again.",
+          "Liang et al. 2022, Sec. 4.1 (util/gap_amend_std.ipynb, 3 seeds): 0.039 ± 0.012 → 0.746 ± 0.021 "
+          "amended; 1.189 → 1.299 original",
+          _init,
+          (Check("gap at step 0 (amended)", _key("gap_init_amended"), "<=", 0.05),
+           Check("gap after − at step 0 (amended)", _diff("gap_trained_amended", "gap_init_amended"),
+                 ">=", 0.15)),
+          ("gap_init_amended", "gap_trained_amended", "gap_init_original", "gap_trained_original"),
+          configs=_init_configs),
+    Claim("imbalance.widens", "2",
+          "Captions that name less of the image leave a larger gap.",
+          "— (neither paper; Schrodi et al. 2025 relate information imbalance to the gap)",
+          _imbalance,
+          (Check("gap(1 named) − gap(4 named)", _diff("gap_1_named", "gap_4_named"), ">=", 0.2),),
+          ("gap_1_named", "gap_4_named"),
+          configs=_imbalance_configs),
+    Claim("matters.retrieval-vs-clustering", "3",
+          "Closing a trained model's gap by a shift barely moves retrieval but lifts pooled clustering.",
+          "Grassucci et al. 2026, Fig. 1: reducing the gap raises V-measure, R@1 stays flat",
+          _matters,
+          (Check("V-measure gain (colour)", _diff("v_closed", "v_gap"), ">=", 0.2),
+           Check("|ΔR@1| (semantic)", lambda v: abs(v["r1_closed"] - v["r1_gap"]), "<=", 0.1)),
+          ("gap", "v_gap", "v_closed", "r1_gap", "r1_closed"),
+          configs=_matters_configs),
+    Claim("closing.group-wise", "4",
+          "Under information imbalance, ModGap closes most of CLIP's gap and clusters the pooled embeddings "
+          "by shape far better, while retrieval barely moves.",
+          "Grassucci et al. 2026, MSCOCO two-modal results: gap 0.47 → 0.03, V-measure 12.98 → 23.63 (×100), "
+          "R@1 nearly unchanged",
+          _group_wise,
+          (Check("CLIP-LT gap", _key("gap_clip_lt"), ">=", 0.4),
+           Check("ModGap gap / CLIP-LT gap", lambda v: v["gap_modgap"] / v["gap_clip_lt"], "<=", 0.5),
+           Check("V-measure gain (shape)", _diff("v_modgap", "v_clip_lt"), ">=", 0.15),
+           Check("|ΔR@1| − max(0.05, 0.2·R@1)", _retrieval_excess, "<=", 0.0)),
+          ("gap_clip_lt", "gap_modgap", "v_clip_lt", "v_modgap", "r1_clip_lt", "r1_modgap"),
+          configs=_closing_configs),
+    Claim("closing.complete-captions", "4",
+          "With complete captions CLIP-LT's gap is smaller and closing it gains less clustering.",
+          "— (the paper has no complete-caption control)",
+          _complete,
+          (Check("CLIP-LT gap, partial − complete", _diff("gap_clip_lt_partial", "gap_clip_lt_complete"),
+                 ">=", 0.2),
+           Check("V gain, partial − complete", _diff("v_gain_partial", "v_gain_complete"), ">=", 0.1)),
+          ("gap_clip_lt_complete", "gap_clip_lt_partial", "v_gain_complete", "v_gain_partial"),
+          configs=_complete_configs),
+    Claim("closing.failure", "4",
+          "Aligning images onto captions that rarely name the colour destroys clustering by colour.",
+          "— (the paper reports no such case)",
+          _failure,
+          (Check("V-measure loss (colour)", _diff("v_colour_clip_lt", "v_colour_modgap"), ">=", 0.1),),
+          ("v_colour_clip_lt", "v_colour_modgap"),
+          configs=_closing_configs),
+    Claim("nmodal.closes", "5",
+          "With three modalities, the n-modal ModGap loss closes every pairwise gap and improves pooled "
+          "clustering.",
+          "Grassucci et al. 2026, three-modal results: gap closed for every pair, V-measure up",
+          _nmodal,
+          (Check("ModGap / pairwise CLIP mean gap", lambda v: v["mean_gap_modgap"] / v["mean_gap_pairwise"],
+                 "<=", 0.5),
+           Check("largest ModGap gap / pairwise CLIP mean gap", lambda v: v["max_gap_modgap"]
+                 / v["mean_gap_pairwise"], "<=", 0.75),
+           Check("V-measure gain (colour)", _diff("v_modgap", "v_pairwise"), ">=", 0.1)),
+          ("mean_gap_pairwise", "mean_gap_modgap", "v_pairwise", "v_modgap", "mean_r1_pairwise",
+           "mean_r1_modgap"),
+          configs=_nmodal_configs),
+)}
+
+
+# ------------------------------------------------------------------------------ running
+def parse_seeds(text: str) -> list:
+    """``"0-4"`` → [0, 1, 2, 3, 4]; ``"3,7,11"`` → [3, 7, 11]. Seeds are ints ≥ 0, no repeats."""
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError(f"seeds must be a range like '0-4' or a list like '1,5,9', got {text!r}")
+    seeds = []
+    try:
+        for part in text.split(","):
+            part = part.strip()
+            if "-" in part:
+                first, last = (int(p) for p in part.split("-", 1))
+                if last < first:
+                    raise ValueError
+                seeds.extend(range(first, last + 1))
+            else:
+                seeds.append(int(part))
+    except ValueError:
+        raise ValueError(f"seeds must be a range like '0-4' or a list like '1,5,9', got {text!r}") from None
+    if any(s < 0 for s in seeds) or len(set(seeds)) != len(seeds):
+        raise ValueError(f"seeds must be distinct integers >= 0, got {text!r}")
+    return seeds
+
+
+def _claims(ids) -> list:
+    if ids is None:
+        return list(CLAIMS.values())
+    ids = [ids] if isinstance(ids, str) else list(ids)
+    unknown = [i for i in ids if i not in CLAIMS]
+    if unknown:
+        raise ValueError(f"unknown claim id(s) {unknown}; known: {sorted(CLAIMS)}")
+    return [CLAIMS[i] for i in ids]
+
+
+def run(ids=None, seeds=SEEDS, device=None, progress: bool | None = None) -> list:
+    """Measure claims for several seeds; returns one :class:`ClaimResult` per claim.
+
+    Every model the claims need, for every seed, is trained first (missing ones as stacked
+    ensembles, all cached), then each claim is measured seed by seed.
+
+    Parameters
+    ----------
+    ids : a claim id, a list of ids, or None for all of :data:`CLAIMS`
+    seeds : iterable of int ≥ 0 (default :data:`SEEDS`), or a string for :func:`parse_seeds`
+    device : torch device or name; default :func:`gapnotes.device.get_device`
+    """
+    from .device import get_device
+    from .train import train_many
+
+    claims = _claims(ids)
+    seeds = parse_seeds(seeds) if isinstance(seeds, str) else [int(s) for s in seeds]
+    if not seeds or any(s < 0 for s in seeds):
+        raise ValueError(f"seeds must be a non-empty list of integers >= 0, got {seeds}")
+    device = get_device(device) if device is not None else get_device()
+    needed = [config for claim in claims for seed in seeds for config in claim.configs(seed)]
+    if needed:
+        train_many(needed, device=device, progress=progress)
+    results = []
+    for claim in claims:
+        values = [claim.measure(seed, device) for seed in seeds]
+        holds = [all(check.holds(v) for check in claim.checks) for v in values]
+        results.append(ClaimResult(claim, seeds, values, holds, device.type))
+    return results
+
+
+def report_table(results):
+    """The ledger as a DataFrame: claim, chapter, paper's number, ours (mean ± sd), holds k/n, robust."""
+    import pandas as pd
+
+    rows = []
+    for r in results:
+        ours = "; ".join(f"{name} {r.summary(name)}" for name in r.claim.show)
+        weakest = min(r.margins.values())
+        rows.append({"claim": r.claim.id, "chapter": r.claim.chapter, "paper": r.claim.paper, "ours (mean ± sd)": ours,
+                     "holds": f"{sum(r.holds)}/{len(r.holds)}",
+                     "weakest effect (sds)": round(weakest, 1) if np.isfinite(weakest) else weakest,
+                     "robust": r.robust})
+    return pd.DataFrame(rows).set_index("claim")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m gapnotes.claims", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seeds", default="0-4", help="a range A-B or a comma list (default 0-4)")
+    parser.add_argument("--device", default=None, help="cpu or cuda (default: the best available)")
+    parser.add_argument("--only", nargs="+", metavar="ID", help=f"claim ids among: {', '.join(CLAIMS)}")
+    parser.add_argument("--json", type=Path, metavar="PATH", help="also write the results as JSON here")
+    args = parser.parse_args(argv)
+    try:
+        seeds = parse_seeds(args.seeds)
+        claims = _claims(args.only)
+    except ValueError as error:
+        parser.error(str(error))
+    if args.json is not None and args.json.exists():
+        parser.error(f"--json {args.json} exists; choose a new path (nothing is overwritten)")
+    results = run([c.id for c in claims], seeds, device=args.device)
+    import pandas as pd
+
+    with pd.option_context("display.max_colwidth", 80, "display.width", 200):
+        print(report_table(results).drop(columns="paper").to_string())
+    for r in results:
+        for seed, values, ok in zip(r.seeds, r.values, r.holds):
+            if not ok:
+                print(f"FAILED {r.claim.id} seed {seed}: " + ", ".join(
+                    f"{k}={values[k]:.3f}" for k in r.claim.show), file=sys.stderr)
+    if args.json is not None:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps([r.to_dict() for r in results], indent=1) + "\n")
+    failed = [r.claim.id for r in results if not r.robust]
+    print(f"{len(results) - len(failed)}/{len(results)} claims hold robustly over seeds {seeds} "
+          f"on {results[0].device if results else '?'}" + (f"; failing: {', '.join(failed)}" if failed else ""))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

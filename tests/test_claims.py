@@ -1,0 +1,113 @@
+"""The claims ledger: its command line, its JSON, its metrics, and every claim over five seeds."""
+
+import json
+
+import numpy as np
+import pytest
+
+from gapnotes import claims, metrics, synthetic
+from gapnotes.data import DATA_DIR_ENV
+
+
+def test_parse_seeds_ranges_and_lists():
+    assert claims.parse_seeds("0-4") == [0, 1, 2, 3, 4]
+    assert claims.parse_seeds("3,7, 11") == [3, 7, 11]
+    assert claims.parse_seeds("5-6,9") == [5, 6, 9]
+    for bad in ("", "4-0", "a-b", "1,1", "-3", "1.5"):
+        with pytest.raises(ValueError, match="seeds"):
+            claims.parse_seeds(bad)
+
+
+def test_unknown_claim_is_named():
+    with pytest.raises(ValueError, match="no.such"):
+        claims.run(["no.such"], seeds=[0])
+
+
+def test_registry_is_complete():
+    chapters = {claim.chapter for claim in claims.CLAIMS.values()}
+    assert chapters == {"0", "1", "2", "3", "4", "5"}
+    headline = claims.CLAIMS["closing.group-wise"]
+    assert headline.show == ("gap_clip_lt", "gap_modgap", "v_clip_lt", "v_modgap", "r1_clip_lt", "r1_modgap")
+    for claim in claims.CLAIMS.values():
+        assert claim.statement.endswith(".") and claim.paper and claim.checks
+        assert all(check.op in (">=", "<=") for check in claim.checks)
+
+
+def test_check_margins_follow_the_robustness_rule():
+    effect = claims.Check("gain", lambda v: v["g"], ">=", 0.1)
+    seeds = [{"g": g} for g in (0.30, 0.32, 0.28, 0.31, 0.29)]
+    assert effect.margin_in_sds(seeds) > 3
+    noisy = [{"g": g} for g in (0.11, 0.6, 0.12, 0.5, 0.13)]
+    assert all(effect.holds(v) for v in noisy) and effect.margin_in_sds(noisy) < 3
+    bound = claims.Check("change", lambda v: v["d"], "<=", 0.05)
+    assert bound.margin_in_sds([{"d": d} for d in (0.0, 0.01, 0.0, 0.01, 0.005)]) > 3
+    assert not bound.holds({"d": 0.06})
+
+
+def test_caption_matches_names_every_correct_caption():
+    pairs = synthetic.make_shapes(300, seed=5, caption_detail=2)
+    matches = pairs.caption_matches()
+    assert matches.shape == (300, 300) and matches.diagonal().all()
+    shape = pairs.labels("shape")
+    assert not matches[shape[:, None] != shape[None, :]].any(), "the shape is always named"
+    complete = synthetic.make_shapes(200, seed=5, caption_detail=4)
+    same = np.ones((200, 200), bool)
+    for name in ("shape", "colour", "size", "position"):
+        same &= complete.attributes[name][:, None] == complete.attributes[name][None, :]
+    np.testing.assert_array_equal(complete.caption_matches(), same)
+
+
+def test_match_recall_counts_any_relevant_item(rng):
+    gallery = rng.normal(size=(6, 4))
+    queries = gallery + 0.01 * rng.normal(size=(6, 4))
+    relevant = np.eye(6, dtype=bool)
+    out = metrics.match_recall_at_k(queries, gallery, relevant, ks=(1, 2))
+    assert out[1] == 1.0 and out[2] == 1.0 and out["chance"] == pytest.approx(1 / 6) and out["ceiling"] == 1.0
+    shifted = np.roll(np.eye(6, dtype=bool), 1, axis=1)  # the nearest item is never relevant
+    assert metrics.match_recall_at_k(queries, gallery, shifted, ks=(1,))[1] == 0.0
+    both = relevant | shifted
+    assert metrics.match_recall_at_k(queries, gallery, both, ks=(1,))[1] == 1.0
+    assert metrics.match_recall_at_k(queries, gallery, both)["chance"] == pytest.approx(2 / 6)
+    with pytest.raises(ValueError, match="relevant"):
+        metrics.match_recall_at_k(queries, gallery, relevant[:5])
+    with pytest.raises(ValueError, match="relevant"):
+        metrics.match_recall_at_k(queries, gallery, np.zeros((6, 6), bool))
+
+
+needs_data = pytest.mark.skipif(
+    not __import__("os").environ.get(DATA_DIR_ENV), reason=f"${DATA_DIR_ENV} not set (released features)")
+
+
+@needs_data
+def test_command_line_writes_the_json_format(tmp_path, capsys):
+    path = tmp_path / "ledger.json"
+    assert claims.main(["--seeds", "2,7", "--only", "released.gap", "--json", str(path)]) == 0
+    record, = json.loads(path.read_text())
+    assert {"id", "chapter", "statement", "paper", "seeds", "values", "holds"} <= set(record)
+    assert record["id"] == "released.gap" and record["seeds"] == [2, 7] and record["holds"] == [True, True]
+    assert len(record["values"]) == 2 and set(record["values"][0]) == {"gap_clip", "gap_clip_random"}
+    assert "1/1 claims hold robustly" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as stop:  # an existing file is never overwritten
+        claims.main(["--only", "released.gap", "--json", str(path)])
+    assert stop.value.code == 2
+
+
+def test_command_line_rejects_bad_arguments():
+    for argv in (["--seeds", "4-1"], ["--only", "nonsense"]):
+        with pytest.raises(SystemExit) as stop:
+            claims.main(argv)
+        assert stop.value.code == 2
+
+
+@needs_data
+def test_every_claim_holds_robustly_over_five_seeds():
+    """The ledger itself: every claim, seeds 0–4, on this machine's device (models cached)."""
+    results = claims.run(seeds=claims.SEEDS, progress=False)
+    print(claims.report_table(results).drop(columns="paper").to_string())
+    failures = []
+    for result in results:
+        try:
+            result.assert_robust()
+        except AssertionError as error:
+            failures.append(str(error))
+    assert not failures, "\n".join(failures)
