@@ -254,6 +254,8 @@ def match_recall_at_k(queries, gallery, relevant, ks=(1,)) -> dict:
     """
     q = as_embeddings(queries, "queries")
     g = as_embeddings(gallery, "gallery")
+    if q.shape[1] != g.shape[1]:
+        raise ValueError(f"queries have dimension {q.shape[1]} but gallery has {g.shape[1]}")
     relevant = np.asarray(relevant)
     if relevant.dtype != bool or relevant.shape != (len(q), len(g)):
         raise ValueError(f"relevant must be a bool array of shape ({len(q)}, {len(g)}), "
