@@ -166,10 +166,10 @@ PARTIAL_DETAIL = 2
 
 @functools.lru_cache(maxsize=8)
 def test_pairs(caption_detail: int = 4, n: int = 1000):
-    """The ledger's fixed test pairs (seed 101, never used for training) at one caption detail."""
-    from .synthetic import make_shapes
+    """The ledger's fixed test pairs: chapter 4's benchmark test split (never used for training)."""
+    from .experiments import benchmark
 
-    return make_shapes(n, seed=101, caption_detail=caption_detail)
+    return benchmark(n_test=n, caption_detail=caption_detail).test
 
 
 def _trained(config, device):
@@ -198,11 +198,14 @@ def pooled_v_measure(x, y, labels) -> float:
     return clustering_scores(points, pooled_labels, seed=0, n_init=KMEANS_RESTARTS)["v_measure"]
 
 
-def semantic_r1(x, y, pairs) -> float:
-    """Image→text Recall@1 where a hit is any caption whose named attributes all hold."""
+def semantic_r1(x, y, matches) -> float:
+    """Image→text Recall@1 where a hit is any caption whose named attributes all hold.
+
+    ``matches`` is :meth:`gapnotes.synthetic.ShapesPairs.caption_matches` of the pairs.
+    """
     from .metrics import match_recall_at_k
 
-    return match_recall_at_k(x, y, pairs.caption_matches(), ks=(1,))[1]
+    return match_recall_at_k(x, y, matches, ks=(1,))[1]
 
 
 def _methods():
@@ -301,10 +304,10 @@ def _matters(seed, device) -> dict:
     pairs = test_pairs(4)
     x, y = _embeddings(_matters_configs(seed)[0], pairs, device)
     cx, cy = center_modalities(x, y)  # subtract each modality's own mean, re-normalise
-    colour = pairs.labels("colour")
+    colour, matches = pairs.labels("colour"), pairs.caption_matches()
     return {"gap": modality_gap(x, y), "gap_closed": modality_gap(cx, cy),
             "v_gap": pooled_v_measure(x, y, colour), "v_closed": pooled_v_measure(cx, cy, colour),
-            "r1_gap": semantic_r1(x, y, pairs), "r1_closed": semantic_r1(cx, cy, pairs)}
+            "r1_gap": semantic_r1(x, y, matches), "r1_closed": semantic_r1(cx, cy, matches)}
 
 
 # ------------------------------------------------------------------------------ chapter 4
@@ -326,13 +329,14 @@ def _closing_scores(seed, device, caption_detail) -> dict:
     from .metrics import modality_gap
 
     pairs = test_pairs(caption_detail, CLOSING_TEST_PAIRS)
+    matches = pairs.caption_matches()
     out = {}
     for name, config in zip(("clip_lt", "modgap"), _closing_configs(seed, caption_detail)):
         x, y = _embeddings(config, pairs, device)  # (scores are cached: three claims share them)
         out[f"gap_{name}"] = modality_gap(x, y)
         out[f"v_{name}"] = pooled_v_measure(x, y, pairs.labels("shape"))
         out[f"v_colour_{name}"] = pooled_v_measure(x, y, pairs.labels("colour"))
-        out[f"r1_{name}"] = semantic_r1(x, y, pairs)
+        out[f"r1_{name}"] = semantic_r1(x, y, matches)
     return out
 
 

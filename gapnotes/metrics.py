@@ -201,6 +201,14 @@ def _block_rows(n_cols: int) -> int:
     return max(1, min(4096, _BLOCK_ELEMENTS // max(n_cols, 1)))
 
 
+def _checked_ks(ks) -> tuple:
+    """``ks`` (an int or an iterable of ints ≥ 1, at least one) as a tuple."""
+    ks = tuple(ks) if not np.isscalar(ks) else (ks,)
+    if not ks:
+        raise ValueError("ks must name at least one k")
+    return tuple(check_int(k, "ks", minimum=1) for k in ks)
+
+
 def recall_at_k(queries, gallery, ks=(1, 5, 10), normalize: bool = True) -> dict:
     """Cross-modal retrieval recall: row i of ``queries`` should retrieve row i of ``gallery``.
 
@@ -224,10 +232,7 @@ def recall_at_k(queries, gallery, ks=(1, 5, 10), normalize: bool = True) -> dict
     q = as_embeddings(queries, "queries")
     g = as_embeddings(gallery, "gallery")
     check_same_rows(q, g, "queries", "gallery")
-    ks = tuple(ks) if not np.isscalar(ks) else (ks,)
-    if not ks:
-        raise ValueError("ks must name at least one k")
-    ks = tuple(check_int(k, "ks", minimum=1) for k in ks)
+    ks = _checked_ks(ks)
     ranks = true_match_ranks(q, g, normalize=normalize)
     return {k: float(np.mean(ranks < k)) for k in ks}
 
@@ -262,9 +267,7 @@ def match_recall_at_k(queries, gallery, relevant, ks=(1,)) -> dict:
                          f"got {relevant.dtype} {relevant.shape}")
     if not relevant.any(axis=1).all():
         raise ValueError("relevant has a query (row) without any relevant gallery item")
-    ks = tuple(check_int(k, "ks", minimum=1) for k in (ks if not np.isscalar(ks) else (ks,)))
-    if not ks:
-        raise ValueError("ks must name at least one k")
+    ks = _checked_ks(ks)
     qn, gn = _normalized(q, "queries"), _normalized(g, "gallery")
     kmax = min(max(ks), len(g))
     hits = {k: 0 for k in ks}

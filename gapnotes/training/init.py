@@ -27,5 +27,4 @@ def procrustes_rotation(model, images, tokens, batch_size: int = 1024):
 
     img, txt = encode_split(model, images, tokens, batch_size=batch_size)
     _, rotation = procrustes_align(txt, img)
-    param = model.text_projection
-    return torch.as_tensor(np.asarray(rotation, dtype=np.float32), device=param.device)
+    return torch.as_tensor(np.asarray(rotation, dtype=np.float32), device=model.text_projection.device)
