@@ -37,15 +37,15 @@ book: install
 # Tests never depend on the network: the appendix runs its offline stand-in (override with GAPNOTES_OFFLINE=0).
 test: export GAPNOTES_OFFLINE ?= 1
 test: install
-	$(VENV)/bin/ruff check gapnotes tests
+	$(VENV)/bin/ruff check gapnotes tests tools notebooks
 	$(PY) -m pytest
 
 # Student edition, generated from the chapters: _build/student/notebooks and _build/student/_build/html.
 student: install
-	$(PY) -m gapnotes.student --build-html
+	$(PY) -m tools.student --build-html
 
 lint: install
-	$(VENV)/bin/ruff check gapnotes tests
+	$(VENV)/bin/ruff check gapnotes tests tools notebooks
 
 clean:
 	rm -rf _build

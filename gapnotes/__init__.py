@@ -19,9 +19,6 @@ import importlib
 
 __version__ = "0.1.0"
 
-#: Where the book lives; the Colab setup cells install gapnotes from here.
-REPOSITORY_URL = "https://github.com/mind-the-gap-book/mind-the-gap"
-
 _SUBMODULES = {"metrics", "geometry", "data", "plots", "device", "cone", "synthetic", "models", "losses", "train", "simulate", "tasks", "experiments", "embed", "datasets", "pretrained"}
 
 

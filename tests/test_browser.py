@@ -26,10 +26,12 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
+from tools import repository
+
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
 SCREENSHOTS = ROOT / "_build" / "screenshots"
-REPOSITORY = "mind-the-gap-book/mind-the-gap"
+REPOSITORY = repository.configured(ROOT).slug  # owner/name, from _config.yml
 pytestmark = pytest.mark.browser
 
 

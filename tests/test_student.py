@@ -9,7 +9,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from gapnotes import student
+from tools import student
 from gapnotes.exercises import ExerciseCheckFailed, check
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,6 +1,6 @@
 """Student edition of the book, generated from the chapters (never a second hand-kept copy).
 
-    python -m gapnotes.student [--out _build/student] [--repository-url URL] [--build-html]
+    python -m tools.student [--out _build/student] [--repository-url URL] [--build-html]
 
 For every chapter in ``notebooks/`` this writes a student notebook in which
 

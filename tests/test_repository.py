@@ -1,0 +1,70 @@
+"""One repository address: _config.yml defines it, every copy agrees, and one command moves the book to a fork."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tools import repository
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_every_copy_names_the_configured_repository():
+    assert repository.mismatches(ROOT) == []
+
+
+def _copy_of_the_book(tmp_path: Path) -> Path:
+    for name in ("_config.yml", "README.md"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    return tmp_path
+
+
+def test_set_repository_moves_every_copy_and_nothing_else(tmp_path):
+    root = _copy_of_the_book(tmp_path)
+    old = repository.configured(root)
+    before = {p: p.read_text(encoding="utf-8") for p in [root / "_config.yml", root / "README.md",
+                                                        *sorted((root / "notebooks").glob("*.ipynb"))]}
+    changed = repository.set_repository("https://github.com/Someone/my-gap-course.git", "gh-book", root)
+    new = repository.configured(root)
+    assert (new.slug, new.branch) == ("Someone/my-gap-course", "gh-book")
+    assert repository.mismatches(root) == []
+    assert set(changed) == set(before), "every file that holds a copy is rewritten"
+    for path, text in before.items():
+        after = path.read_text(encoding="utf-8")
+        assert old.slug not in after and old.pages_url not in after, path
+        # only the addresses moved: undoing the replacements gives the file back byte for byte
+        undone = (after.replace("Someone/my-gap-course/blob/gh-book", f"{old.slug}/blob/{old.branch}")
+                  .replace("Someone/my-gap-course", old.slug).replace(new.pages_url, old.pages_url)
+                  .replace("branch: gh-book", f"branch: {old.branch}"))
+        assert undone == text, path
+    assert "https://someone.github.io/my-gap-course/" in (root / "README.md").read_text(encoding="utf-8")
+
+
+def test_command_line_check_and_set(tmp_path, capsys):
+    root = _copy_of_the_book(tmp_path)
+    assert repository.main(["--root", str(root)]) == 0
+    assert repository.main(["--root", str(root), "--set", "https://github.com/you/fork"]) == 0
+    out = capsys.readouterr().out
+    assert "updated _config.yml" in out and "every copy names https://github.com/you/fork" in out
+    # a hand edit that forgets one copy is reported with the file and both addresses
+    badge = root / "notebooks" / "01_cone_effect.ipynb"
+    badge.write_text(badge.read_text(encoding="utf-8").replace("github/you/fork/", "github/other/book/"),
+                     encoding="utf-8")
+    assert repository.main(["--root", str(root)]) == 1
+    assert "01_cone_effect.ipynb: Colab badge names other/book@main, expected you/fork@main" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("url", ["github.com/you/fork", "https://gitlab.com/you/fork", "https://github.com/you",
+                                 "https://github.com/you/fork/tree/main"])
+def test_bad_url_is_refused_naming_the_argument(tmp_path, url):
+    root = _copy_of_the_book(tmp_path)
+    config = (root / "_config.yml").read_text(encoding="utf-8")
+    with pytest.raises(ValueError, match="url must look like https://github.com/OWNER/NAME"):
+        repository.set_repository(url, root=root)
+    assert (root / "_config.yml").read_text(encoding="utf-8") == config, "nothing is written on bad input"
+    with pytest.raises(ValueError, match="branch must be"):
+        repository.set_repository("https://github.com/you/fork", "bad branch", root=root)
