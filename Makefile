@@ -38,6 +38,7 @@ book: install
 test: export GAPNOTES_OFFLINE ?= 1
 test: install
 	$(VENV)/bin/ruff check gapnotes tests tools notebooks
+	$(VENV)/bin/ruff format --check notebooks
 	$(PY) -m pytest
 
 # Student edition, generated from the chapters: _build/student/notebooks and _build/student/_build/html.
@@ -46,6 +47,7 @@ student: install
 
 lint: install
 	$(VENV)/bin/ruff check gapnotes tests tools notebooks
+	$(VENV)/bin/ruff format --check notebooks
 
 clean:
 	rm -rf _build

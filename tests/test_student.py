@@ -9,8 +9,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tools import student
 from gapnotes.exercises import ExerciseCheckFailed, check
+from tools import student
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
