@@ -2,6 +2,7 @@
 #   make book   set up .venv (first time) and build the executed book into _build/html
 #   make test   set up .venv (first time) and run every test (pytest + nbval over notebooks/)
 #   make student   the student edition: notebooks without solutions + HTML (see book/instructor.md)
+#   make appendix  the real-model appendix executed online into _build/appendix (downloads weights and CIFAR-10)
 # Variables: VENV (default .venv), PYTHON (default python3), GAPNOTES_DATA_DIR (offline data folder).
 
 VENV ?= .venv
@@ -19,7 +20,7 @@ endif
 # Progress bars are for people; the built book and CI logs stay clean without them.
 export GAPNOTES_PROGRESS := 0
 
-.PHONY: install book test lint student clean
+.PHONY: install book test lint student appendix clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +49,18 @@ student: install
 lint: install
 	$(VENV)/bin/ruff check gapnotes tests tools notebooks
 	$(VENV)/bin/ruff format --check notebooks
+
+# The real-model appendix online (pretrained open_clip weights, CIFAR-10; a GPU is used when present),
+# executed on a copy: _build/appendix/06_real_models.ipynb. Fails if it fell back to the offline stand-in.
+APPENDIX := _build/appendix/06_real_models.ipynb
+appendix: export GAPNOTES_OFFLINE := 0
+appendix: install
+	mkdir -p $(dir $(APPENDIX))
+	cp notebooks/06_real_models.ipynb $(APPENDIX)
+	$(VENV)/bin/jupyter-execute --inplace --timeout=3600 $(APPENDIX)
+	@if grep -q "OFFLINE STAND-IN" $(APPENDIX); then \
+	  echo "the appendix ran its offline stand-in: a download failed (see $(APPENDIX))" >&2; exit 1; fi
+	@echo "Executed appendix written to $(APPENDIX)"
 
 clean:
 	rm -rf _build

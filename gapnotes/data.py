@@ -232,3 +232,25 @@ def load_released_features(name: str):
     if arr.ndim != 3 or arr.shape[0] != 2:
         raise DataUnavailableError(f"{path} has shape {arr.shape}, expected (2, N, D)")
     return np.ascontiguousarray(arr[0], dtype=np.float32), np.ascontiguousarray(arr[1], dtype=np.float32)
+
+
+def main(argv=None) -> int:
+    """``python -m gapnotes.data [NAME ...]``: fetch registered files now (default: the eight released
+    embedding files), e.g. before going offline; prints the verified local path of each."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m gapnotes.data", description=main.__doc__.split(";")[0])
+    parser.add_argument("names", nargs="*", metavar="NAME",
+                        help=f"registered file names (default: the released embeddings); known: {', '.join(REGISTRY)}")
+    args = parser.parse_args(argv)
+    names = args.names or [info.filename for info in RELEASED_FEATURES.values()]
+    unknown = [n for n in names if n not in REGISTRY]
+    if unknown:
+        parser.error(f"NAME {', '.join(unknown)} is not registered; known: {', '.join(REGISTRY)}")
+    for name in names:
+        print(f"{name}: {fetch(name)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

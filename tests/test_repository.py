@@ -20,6 +20,7 @@ def _copy_of_the_book(tmp_path: Path) -> Path:
     for name in ("_config.yml", "README.md"):
         shutil.copy(ROOT / name, tmp_path / name)
     shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    shutil.copytree(ROOT / ".github", tmp_path / ".github")
     return tmp_path
 
 
@@ -27,6 +28,7 @@ def test_set_repository_moves_every_copy_and_nothing_else(tmp_path):
     root = _copy_of_the_book(tmp_path)
     old = repository.configured(root)
     before = {p: p.read_text(encoding="utf-8") for p in [root / "_config.yml", root / "README.md",
+                                                        root / ".github" / "workflows" / "book.yml",
                                                         *sorted((root / "notebooks").glob("*.ipynb"))]}
     changed = repository.set_repository("https://github.com/Someone/my-gap-course.git", "gh-book", root)
     new = repository.configured(root)
@@ -39,7 +41,8 @@ def test_set_repository_moves_every_copy_and_nothing_else(tmp_path):
         # only the addresses moved: undoing the replacements gives the file back byte for byte
         undone = (after.replace("Someone/my-gap-course/blob/gh-book", f"{old.slug}/blob/{old.branch}")
                   .replace("Someone/my-gap-course", old.slug).replace(new.pages_url, old.pages_url)
-                  .replace("branch: gh-book", f"branch: {old.branch}"))
+                  .replace("branch: gh-book", f"branch: {old.branch}")
+                  .replace("branches: [gh-book]", f"branches: [{old.branch}]"))
         assert undone == text, path
     assert "https://someone.github.io/my-gap-course/" in (root / "README.md").read_text(encoding="utf-8")
 

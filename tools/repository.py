@@ -11,7 +11,8 @@ hold a copy, which this module checks and rewrites:
   because Colab opens the notebook from GitHub before anything of the book runs;
 - each chapter's hidden install cell (``pip install "gapnotes @ git+https://github.com/OWNER/NAME"``),
   because in Colab that cell runs before gapnotes exists;
-- the README's link to the published book (``https://OWNER.github.io/NAME/``, GitHub Pages' address).
+- the README's link to the published book (``https://OWNER.github.io/NAME/``, GitHub Pages' address);
+- the branch that ``.github/workflows/book.yml`` publishes from (``branches: [BRANCH]``).
 
 ``--set`` edits ``_config.yml`` and then every copy, as text, so nothing else in a file changes.
 """
@@ -35,6 +36,8 @@ _CONFIG_BRANCH = re.compile(r"^(\s*branch:\s*)(\S+)\s*$", re.MULTILINE)
 _BADGE = re.compile(rf"https://colab\.research\.google\.com/github/({_SLUG})/blob/([A-Za-z0-9_./-]+?)/notebooks/")
 _INSTALL = re.compile(rf"git\+https://github\.com/({_SLUG}?)(?:\.git)?(?=[\\\"'@\s]|$)")
 _PAGES = re.compile(r"https://([A-Za-z0-9-]+)\.github\.io/([A-Za-z0-9_.-]+)/")
+_WORKFLOW = ".github/workflows/book.yml"
+_WORKFLOW_BRANCHES = re.compile(r"^(\s*branches:\s*\[)([^\]]*)(\])", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,12 @@ def mismatches(root: Path | str = ROOT) -> list[str]:
                 problems.append(f"{name}: no Open in Colab badge")
             if not _INSTALL.search(text):
                 problems.append(f"{name}: no install cell naming the repository")
+    workflow = root / _WORKFLOW
+    if workflow.is_file():
+        found = _WORKFLOW_BRANCHES.search(workflow.read_text(encoding="utf-8"))
+        if found is None or found.group(2).strip() != repo.branch:
+            branches = found.group(2).strip() if found else "no branches: [...] line"
+            problems.append(f"{_WORKFLOW}: publishes from {branches}, expected {repo.branch}")
     return problems
 
 
@@ -135,6 +144,11 @@ def set_repository(url: str, branch: str | None = None, root: Path | str = ROOT)
         updated = _INSTALL.sub(f"git+{new.url}", updated)
         updated = _PAGES.sub(new.pages_url, updated)
         changed += _write_if_changed(path, text, updated)
+    workflow = root / _WORKFLOW
+    if workflow.is_file():
+        text = workflow.read_text(encoding="utf-8")
+        updated = _WORKFLOW_BRANCHES.sub(lambda m: m.group(1) + new.branch + m.group(3), text, count=1)
+        changed += _write_if_changed(workflow, text, updated)
     return changed
 
 
