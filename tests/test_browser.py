@@ -3,8 +3,10 @@
 Builds the executed book exactly as ``make book`` does (``-W -n --keep-going``: any warning fails),
 serves ``_build/html`` on localhost and loads every page: no console errors or uncaught exceptions from
 the book's own pages, every image loads and has alt text, every internal link (and #anchor) resolves, and
-each chapter's launch links (the Colab badge and the theme's launch buttons) open that chapter's notebook.
-Screenshots of chapters 0 and 4 are saved to ``_build/screenshots/``.
+each chapter's launch links (the Colab badge and the theme's launch buttons) open that chapter's notebook,
+no visible code cell of a chapter is a self-check (they are removed or folded), no code block overflows its
+column in a 1280-px-wide window, and the theme's dark mode keeps every figure readable. Screenshots of
+chapters 0 and 4 (chapter 4 in light and dark mode) are saved to ``_build/screenshots/``.
 
 Requests to other hosts (MathJax's CDN, for instance) are blocked, so the result does not depend on the
 network; they are listed, not failed. Skips, saying why, where Chromium or Playwright is missing, unless
@@ -16,6 +18,7 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -33,6 +36,28 @@ HTML = ROOT / "_build" / "html"
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 REPOSITORY = repository.configured(ROOT).slug  # owner/name, from _config.yml
 pytestmark = pytest.mark.browser
+
+
+# A line of a self-check: an assert statement, an assert_* call (np.testing, ClaimResult.assert_robust)
+# or an exercise check(...) call.
+_SELF_CHECK = re.compile(r"^\s*(assert\b|check\()|\.assert_\w*\(|np\.testing\.assert", re.MULTILINE)
+DARK_MODE_CHAPTER = "04_closing_the_gap"
+
+# For every code cell's input: its text, and whether a reader sees it (not removed, not folded).
+_CODE_CELLS_JS = "els => els.map(e => ({text: e.textContent, visible: e.checkVisibility()}))"
+# Visible code blocks (a cell's input or printed output) wider than their column: they would scroll sideways.
+_OVERFLOW_JS = ("els => els.filter(e => e.checkVisibility() && e.scrollWidth > e.clientWidth + 1)"
+                ".map(e => ({line: e.innerText.split('\\n')[0], scroll: e.scrollWidth, column: e.clientWidth}))")
+# For every figure: the share of its pixels that are not opaque (they take the page's colour).
+_FIGURE_ALPHA_JS = """els => els.filter(e => e.src.includes('/_images/')).map(e => {
+  const c = document.createElement('canvas');
+  c.width = e.naturalWidth; c.height = e.naturalHeight;
+  const g = c.getContext('2d'); g.drawImage(e, 0, 0);
+  const d = g.getImageData(0, 0, c.width, c.height).data;
+  let clear = 0;
+  for (let i = 3; i < d.length; i += 4) if (d[i] < 250) clear++;
+  return {src: e.src, clear: clear / (d.length / 4)};
+})"""
 
 
 def _chromium() -> str | None:
@@ -173,12 +198,37 @@ def visits(browser_path, server, built_book):
                 own_errors.append(text)
             records[rel] = {"errors": own_errors, "images": images, "hrefs": hrefs,
                             "failed_local": [u for u in failed if u.startswith(server)]}
-            if path.stem in ("00_the_modality_gap", "04_closing_the_gap"):
+            if rel.startswith("notebooks/"):
+                records[rel]["code"] = page.eval_on_selector_all("div.cell div.cell_input", _CODE_CELLS_JS)
+                records[rel]["overflow"] = page.eval_on_selector_all("div.cell pre", _OVERFLOW_JS)
+            if path.stem in ("00_the_modality_gap", DARK_MODE_CHAPTER):
                 page.screenshot(path=str(SCREENSHOTS / f"{path.stem}.png"), full_page=True)
             page.close()
+        records["__modes__"] = _both_modes(browser, server, route)
         browser.close()
     records["__external__"] = sorted(set(external))
     return records
+
+
+def _both_modes(browser, server, route) -> dict:
+    """One chapter in the light and the dark colour scheme: the theme's mode, its switch, a screenshot each,
+    and how transparent each figure is."""
+    modes = {}
+    for scheme in ("light", "dark"):
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=scheme)
+        context.route("**/*", route)
+        page = context.new_page()
+        page.goto(f"{server}notebooks/{DARK_MODE_CHAPTER}.html", wait_until="load")
+        page.wait_for_timeout(300)
+        modes[scheme] = {
+            "theme": page.evaluate("document.documentElement.dataset.theme"),
+            "switch": page.locator(".theme-switch-button").count(),
+            "figures": page.eval_on_selector_all("img", _FIGURE_ALPHA_JS),
+            "background": page.evaluate("getComputedStyle(document.body).backgroundColor"),
+        }
+        page.screenshot(path=str(SCREENSHOTS / f"{DARK_MODE_CHAPTER}-{scheme}.png"), full_page=True)
+        context.close()
+    return modes
 
 
 def test_every_page_loads_without_console_errors(visits):
@@ -234,7 +284,48 @@ def test_launch_links_open_the_right_notebook(visits, built_book):
         assert downloads, f"{rel}: no download link for the notebook"
 
 
+def _chapter_records(visits) -> dict:
+    chapters = {k: v for k, v in visits.items() if k.startswith("notebooks/")}
+    assert len(chapters) >= 7, sorted(chapters)
+    return chapters
+
+
+def test_no_visible_code_cell_is_a_self_check(visits):
+    shown, folded, offending = 0, 0, []
+    for rel, record in _chapter_records(visits).items():
+        for cell in record["code"]:
+            is_check = bool(_SELF_CHECK.search(cell["text"]))
+            shown += cell["visible"]
+            folded += is_check and not cell["visible"]
+            if is_check and cell["visible"]:
+                offending.append(f"{rel}: {cell['text'].strip().splitlines()[0]}")
+    assert shown >= 60, f"only {shown} visible code cells found: has the theme's markup changed?"
+    assert folded >= 10, f"only {folded} folded self-checks found: has the theme's markup changed?"
+    assert not offending, "self-checks shown to readers (tag them remove-cell or hide-input):\n" + "\n".join(offending)
+
+
+def test_no_code_block_overflows_its_column(visits):
+    wide = {rel: record["overflow"] for rel, record in _chapter_records(visits).items() if record["overflow"]}
+    assert not wide, f"code blocks wider than the page at 1280 px (scroll and column widths in px): {wide}"
+
+
+def test_dark_mode_is_offered_and_keeps_figures_readable(visits):
+    modes = visits["__modes__"]
+    assert modes["light"]["theme"] == "light" and modes["dark"]["theme"] == "dark", modes
+    assert modes["light"]["background"] != modes["dark"]["background"], "dark mode should change the page"
+    assert modes["dark"]["switch"] >= 1, "the theme should offer a light/dark switch"
+    figures = modes["dark"]["figures"]
+    assert len(figures) >= 3, figures
+    # A figure drawn on a transparent background shows its black axes and text on the dark page:
+    # every figure must carry its own opaque background.
+    see_through = {f["src"].rsplit("/", 1)[-1]: round(f["clear"], 3) for f in figures if f["clear"] > 0.01}
+    assert not see_through, f"figures with transparent pixels, unreadable in dark mode: {see_through}"
+    for scheme in ("light", "dark"):
+        shot = SCREENSHOTS / f"{DARK_MODE_CHAPTER}-{scheme}.png"
+        assert shot.is_file() and shot.stat().st_size > 10_000, f"missing screenshot {shot}"
+
+
 def test_screenshots_saved(visits):
-    for stem in ("00_the_modality_gap", "04_closing_the_gap"):
+    for stem in ("00_the_modality_gap", DARK_MODE_CHAPTER):
         shot = SCREENSHOTS / f"{stem}.png"
         assert shot.is_file() and shot.stat().st_size > 10_000, f"missing screenshot {shot}"
