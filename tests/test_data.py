@@ -120,3 +120,24 @@ def test_released_features_load_through_override(monkeypatch, tmp_path):
         x, y = data.load_released_features(name)
         assert x.shape == y.shape and x.dtype == np.float32 and x.shape[0] >= 99
     assert not (tmp_path / "data").exists()  # read in place, nothing copied into the cache
+
+
+def test_command_line_fetches_the_released_files_and_names_a_bad_argument(monkeypatch, tmp_path, capsys):
+    folder = tmp_path / "local"
+    folder.mkdir()
+    payload = b"not really an array"
+    (folder / "features_clip.npy").write_bytes(payload)
+    monkeypatch.setitem(data.REGISTRY, "features_clip.npy",
+                        data.RemoteFile("https://example.invalid/x", hashlib.sha256(payload).hexdigest()))
+    monkeypatch.setenv(data.DATA_DIR_ENV, str(folder))
+    monkeypatch.setenv(data.CACHE_DIR_ENV, str(tmp_path / "cache"))
+    monkeypatch.setenv(data.OFFLINE_ENV, "1")
+    assert data.main(["features_clip.npy"]) == 0
+    assert capsys.readouterr().out.strip() == f"features_clip.npy: {folder / 'features_clip.npy'}"
+    with pytest.raises(SystemExit) as exit_info:
+        data.main(["features_nope.npy"])
+    assert exit_info.value.code == 2
+    assert "NAME features_nope.npy is not registered" in capsys.readouterr().err
+    # without names it fetches the eight released files: offline, the first missing one is named with the fix
+    with pytest.raises(data.DataUnavailableError, match="features_clip_random.npy is not available offline"):
+        data.main([])
