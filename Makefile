@@ -1,7 +1,8 @@
 # Mind the Gap — the two commands of the README:
 #   make book   set up .venv (first time) and build the executed book into _build/html
 #   make test   set up .venv (first time) and run every test (pytest + nbval over notebooks/)
-#   make student   the student edition: notebooks without solutions + HTML (see book/instructor.md)
+#   make student   the nbgrader course (_build/course: source, release) + student HTML (book/instructor.md)
+#   make grade     autograde _build/course/submitted/*/ -> grades.csv + feedback HTML (nbgrader)
 #   make appendix  the real-model appendix executed online into _build/appendix (downloads weights and CIFAR-10)
 # Variables: VENV (default .venv), PYTHON (default python3), GAPNOTES_DATA_DIR (offline data folder).
 
@@ -20,7 +21,7 @@ endif
 # Progress bars are for people; the built book and CI logs stay clean without them.
 export GAPNOTES_PROGRESS := 0
 
-.PHONY: install book test lint student appendix clean
+.PHONY: install book test lint student grade appendix clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,9 +43,15 @@ test: install
 	$(VENV)/bin/ruff format --check notebooks
 	$(PY) -m pytest
 
-# Student edition, generated from the chapters: _build/student/notebooks and _build/student/_build/html.
+# The course, generated from the chapters: nbgrader's source/ and release/ in $(COURSE),
+# and the student HTML (the released notebooks as a book) in _build/student/_build/html.
+COURSE ?= _build/course
 student: install
-	$(PY) -m tools.student --build-html
+	$(PY) -m tools.course release --course $(COURSE) --student-html
+
+# nbgrader autograde + generate_feedback + export over $(COURSE)/submitted/*/ (book/instructor.md).
+grade: install
+	$(PY) -m tools.course grade --course $(COURSE)
 
 lint: install
 	$(VENV)/bin/ruff check gapnotes tests tools notebooks

@@ -1,9 +1,9 @@
 """Self-checks for the book's exercises (Neuromatch-style feedback).
 
 A chapter's exercise is followed by a *check cell* (tagged ``check``) that calls :func:`check`.
-In the book the check runs after the solution and prints a green tick; in the student notebooks
-(see ``tools/student.py``) the solution is replaced by a ``# YOUR CODE HERE`` stub and the same
-check tells the student whether their answer is right:
+In the book the check runs after the solution and prints a green tick; in the notebooks released
+to students (nbgrader, ``make student``) the solution is replaced by a ``# YOUR CODE HERE`` stub
+and the same check tells the student whether their answer is right:
 
 >>> check("ex-demo", lambda: 1 + 1 == 2, "1 + 1 is 2")
 ✅ ex-demo: 1 + 1 is 2

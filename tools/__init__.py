@@ -1,5 +1,6 @@
 """The book's build and maintenance tools (not part of the ``gapnotes`` package a reader installs).
 
-- :mod:`tools.student` — the student edition generated from the chapters (``make student``).
+- :mod:`tools.course` — the chapters as an nbgrader course: ``make student`` releases it,
+  ``make grade`` autogrades the submissions.
 - :mod:`tools.repository` — the one repository address and the places that copy it.
 """
