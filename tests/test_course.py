@@ -101,6 +101,9 @@ def test_the_release_leaks_nothing(name, released):
     leaked = sorted(secret & {line.strip() for line in text.split("\n")})
     assert not leaked, leaked
     assert all(not cell.get("outputs") for cell in notebook.cells if cell.cell_type == "code")
+    # release/<chapter>/ has no ../book/: the book's pages are linked online
+    assert "../book/" in "".join(cell.source for cell in chapter.cells) and "../book/" not in text
+    assert f"]({course.BOOK_URL}book/references.html)" in text
     # the visible checks are kept, with their points; each stub waits for the student's code
     def visible(cell):
         return REGION.sub("", cell.source).strip()
@@ -218,6 +221,8 @@ def test_student_book(released, tmp_path):
             if cell.cell_type == "code" and (_meta(cell).get("solution") or _meta(cell).get("grade")):
                 assert "skip-execution" in cell.metadata["tags"]
         if path.stem in ASSIGNMENTS:
+            # the student book has the book's pages: linked locally again
+            assert "](../book/references.md)" in "".join(cell.source for cell in notebook.cells)
             lines = {line.strip() for cell in notebook.cells for line in cell.source.split("\n")}
             assert not lines & _hidden_lines(_read(ASSIGNMENTS[path.stem]))
     assert (out / "_toc.yml").is_file() and (out / "book" / "intro.md").is_file()

@@ -76,6 +76,11 @@ c.ClearSolutions.text_stub = {stub!r}
 c.Execute.timeout = 1800
 '''
 _FENCE = re.compile(r"^(`{3,}|:{3,})\{(solution|solution-start|solution-end)\}")
+# links to the book's own pages: relative in the chapters, to the published book in a release
+# (a released notebook sits in release/<chapter>/, where ../book/ does not exist)
+BOOK_URL = "https://mind-the-gap-book.github.io/mind-the-gap/"
+_PAGE_LINK = re.compile(r"\]\(\.\./book/([\w/-]+)\.md(#[^)\s]*)?\)")
+_ONLINE_PAGE_LINK = re.compile(r"\]\(" + re.escape(BOOK_URL) + r"book/([\w/-]+)\.html(#[^)\s]*)?\)")
 _BADGE = re.compile(r"\[!\[Open In Colab\]\([^)]*\)\]\(https://colab\.research\.google\.com/github/[^)]*\)\n*")
 
 
@@ -128,7 +133,8 @@ def course_notebook(notebook, colab_url: str | None = None, where: str = "notebo
     """The nbgrader *source* version of a chapter (a new notebook; the input is not changed).
 
     It keeps the solutions (nbgrader removes them at release) and drops what only the book uses:
-    the ``{solution-start}`` fences; the Colab badge is replaced by ``colab_url`` or removed. A
+    the ``{solution-start}`` fences; the Colab badge is replaced by ``colab_url`` or removed;
+    links to the book's pages (``../book/*.md``) go to the published book (:data:`BOOK_URL`). A
     banner for students follows the title cell. Checks that every code cell inside a gated
     solution is an nbgrader solution cell.
     """
@@ -150,6 +156,9 @@ def course_notebook(notebook, colab_url: str | None = None, where: str = "notebo
                     inside = None
                 continue  # nbgrader replaces the whole answer cell
             cell.source = _drop_solution_start(cell.source, here)
+            cell.source = _PAGE_LINK.sub(
+                lambda m: f"]({BOOK_URL}book/{m[1]}.html{m[2] or ''})", cell.source
+            )
             if opens:
                 inside = opens.group(1)
         elif inside is not None and not meta.get("solution") and not meta.get("grade"):
@@ -285,6 +294,10 @@ def write_student_book(course: Path | str = COURSE, out: Path | str = STUDENT, r
                 raise FileNotFoundError(f"{released} is missing: run `python -m tools.course release` first")
             notebook = nbformat.read(released, as_version=4)
             for cell in notebook.cells:
+                if cell.cell_type == "markdown":  # this book has the pages: link them locally
+                    cell.source = _ONLINE_PAGE_LINK.sub(
+                        lambda m: f"](../book/{m[1]}.md{m[2] or ''})", cell.source
+                    )
                 meta = _nbgrader(cell)
                 if cell.cell_type == "code" and (meta.get("solution") or meta.get("grade")):
                     tags = cell.metadata.setdefault("tags", [])
