@@ -14,20 +14,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import sys
 import time
 from pathlib import Path
 
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
+from run import cpu_model  # benchmarks/run.py, beside this script
 
 
 def _assignment(text: str) -> tuple[str, object]:
@@ -68,7 +59,7 @@ def main(argv=None) -> int:
     if needed:
         train_many(needed, progress=False)
     train_seconds = time.perf_counter() - start
-    print(f"machine: {_cpu_model()}; regime {overrides or 'default'}; seeds {seeds}")
+    print(f"machine: {cpu_model()}; regime {overrides or 'default'}; seeds {seeds}")
     print(f"training {len({cache_key(c) for c in needed})} configs (shared ones once): {train_seconds:.1f} s", flush=True)
     results, measure_seconds = [], {}
     for claim in chosen:
@@ -84,7 +75,7 @@ def main(argv=None) -> int:
     robust = sum(r.robust for r in results)
     print(f"\n{robust}/{len(results)} robust; {total:.1f} s in all ({train_seconds:.1f} s training)")
     if args.json is not None:
-        record = {"machine": _cpu_model(), "regime": overrides, "seeds": seeds, "train_seconds": train_seconds,
+        record = {"machine": cpu_model(), "regime": overrides, "seeds": seeds, "train_seconds": train_seconds,
                   "measure_seconds": measure_seconds, "total_seconds": total,
                   "claims": [r.to_dict() for r in results]}
         args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -259,18 +259,21 @@ BENCHES = {"book": bench_book, "train": bench_train, "metrics": bench_metrics, "
            "cluster": bench_cluster, "embed": bench_embed}
 
 
-def _machine() -> dict:
-    import torch
-
-    cpu = platform.processor() or platform.machine()
+def cpu_model() -> str:
+    """The CPU's model name (from /proc/cpuinfo where there is one): every timing records it."""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
+                return line.split(":", 1)[1].strip()
     except OSError:
         pass
-    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(), "torch": torch.__version__,
+    return platform.processor() or platform.machine()
+
+
+def _machine() -> dict:
+    import torch
+
+    return {"cpu": cpu_model(), "cores": os.cpu_count(), "python": platform.python_version(), "torch": torch.__version__,
             "numpy": np.__version__, "cuda": torch.cuda.get_device_name() if torch.cuda.is_available() else None,
             "date": time.strftime("%Y-%m-%d")}
 
