@@ -16,7 +16,9 @@ __all__ = ["TrainConfig", "TrainResult", "cache_key", "ensemble_signature", "TRA
 #: 3: stacked-ensemble trainer (same maths, other summation order; batch indices drawn up front).
 #: 4: init="procrustes" is the authors' fixed rotation of the text features, fitted on all training
 #: pairs (3 rotated the text projection once, fitted on 512 pairs).
-TRAINER_VERSION = 4
+#: 5: the towers compute only what they read out (text padding after the longest caption cut off,
+#: the last block for the pooled token alone): same maths, other summation order.
+TRAINER_VERSION = 5
 _INITS = ("random", "procrustes")
 
 #: Fields in which the members of one ensemble may differ: everything else (architecture, data,

@@ -140,9 +140,13 @@ def train_members(configs, device, progress: bool = False) -> list:
     stacked = StackedCLIP(models, model_cfg, text_rotations=rotations)
     remap = vocabularies[0].remap  # the same rows are used by every member
 
+    # the padding after the longest caption's end-of-text token changes no pooled output (causal
+    # mask), so the text tower runs on that many positions instead of the whole context
+    length = 1 + max(int(data[split][1].argmax(dim=-1).max()) for split in ("train", "val"))
+
     def on_device(split):  # (patches, remapped tokens[, sketch patches]) on the device
         images, tokens, *rest = data[split][:-1]
-        out = [patchify(images, patch), remap(tokens)] + [patchify(s, patch) for s in rest]
+        out = [patchify(images, patch), remap(tokens[:, :length])] + [patchify(s, patch) for s in rest]
         return [t.to(device) for t in out]
 
     train_inputs, val_inputs = on_device("train"), on_device("val")

@@ -72,6 +72,21 @@ def _norm_then_linear(normed: torch.Tensor, gain, shift, weight, bias) -> torch.
     return _linear(normed, weight * gain.unsqueeze(1), folded_bias)
 
 
+def _one_query_attention(q, k, v, mask=None) -> torch.Tensor:
+    """softmax(q kᵀ / √d) v for one query per row: q (R, heads, 1, d), k and v (R, heads, L, d).
+
+    ``mask`` (R, 1, 1, L), True where a key may be seen. Written as element-wise products and
+    sums, not ``scaled_dot_product_attention``: on the CPU that kernel's result for a row
+    depended on how many rows came with it (so an ensemble member would no longer be bitwise
+    its lone run), and these sums are also faster for a single query (measured: 5.6 vs 9.3 ms
+    forward and backward for 640 × 2 heads × 17 keys).
+    """
+    scores = (q * k).sum(-1) * q.shape[-1] ** -0.5  # (R, heads, L)
+    if mask is not None:
+        scores = scores.masked_fill(~mask.squeeze(2), float("-inf"))
+    return (scores.softmax(-1).unsqueeze(-1) * v).sum(-2, keepdim=True)
+
+
 class StackedCLIP:
     """M tiny open_clip CLIPs (or three-tower CLIPs) whose weights are stacked on dimension 0.
 
@@ -147,28 +162,62 @@ class StackedCLIP:
         return self.models
 
     # ------------------------------------------------------------------------------ towers
-    def _blocks(self, x: torch.Tensor, prefix: str, layers: int, heads: int, causal: bool) -> torch.Tensor:
-        """open_clip's ``Transformer`` (pre-LN residual blocks, GELU MLP) on x (M, B, L, width)."""
+    def _in_projection(self, normed, block: str, j: int, width: int) -> torch.Tensor:
+        """Row block j of the attention's in_proj (0 queries, 1 keys, 2 values) after ``ln_1``."""
+        p = self.params
+        rows = slice(j * width, (j + 1) * width)
+        return _norm_then_linear(normed, p[block + "ln_1.weight"], p[block + "ln_1.bias"],
+                                 p[block + "attn.in_proj_weight"][:, rows], p[block + "attn.in_proj_bias"][:, rows])
+
+    def _blocks(self, x: torch.Tensor, prefix: str, layers: int, heads: int, causal: bool,
+                pooled: torch.Tensor | None = None) -> torch.Tensor:
+        """open_clip's ``Transformer`` (pre-LN residual blocks, GELU MLP) on x (M, B, L, width).
+
+        Returns the residual stream (M, B, L, width); or, given ``pooled`` (M, B) token positions,
+        only those tokens' outputs (M, B, width). The towers read out one token each, and a
+        token's output in the last block depends on the other tokens only through its keys and
+        values, so that block computes keys and values for every token but queries, attention
+        output and MLP for the pooled token alone: the same maths, a quarter of the block's work.
+        """
         p = self.params
         count, batch, length, width = x.shape
+        head_width = width // heads
         x = x.reshape(count, batch * length, width)
+
+        def split_heads(t, tokens):  # (M, B·tokens, width) -> (M·B, heads, tokens, head_width), a view
+            return t.reshape(count * batch, tokens, heads, head_width).transpose(1, 2)
+
         for i in range(layers):
             block = f"{prefix}resblocks.{i}."
             h = _normalized(x)
-            gain, shift = p[block + "ln_1.weight"], p[block + "ln_1.bias"]
+            last = pooled is not None and i == layers - 1
             # q, k and v as three products with row blocks of in_proj, each laid out (M·B, heads, L,
             # head_width) as a view: members fold into attention's batch dimension. (One product and
             # then slicing q, k, v out of it costs a zero-filled gradient per slice in the backward.)
-            weight, bias = p[block + "attn.in_proj_weight"], p[block + "attn.in_proj_bias"]
-            q, k, v = (_norm_then_linear(h, gain, shift, weight[:, j * width:(j + 1) * width],
-                                         bias[:, j * width:(j + 1) * width])
-                       .reshape(count * batch, length, heads, width // heads).transpose(1, 2) for j in range(3))
-            attended = F.scaled_dot_product_attention(q, k, v, is_causal=causal)
-            attended = attended.transpose(1, 2).reshape(count, batch * length, width)
+            k, v = (split_heads(self._in_projection(h, block, j, width), length) for j in (1, 2))
+            if last:
+                rows = pooled.reshape(count, batch, 1, 1).expand(count, batch, 1, width)
+                x = torch.gather(x.reshape(count, batch, length, width), 2, rows).reshape(count, batch, width)
+                h = torch.gather(h.reshape(count, batch, length, width), 2, rows).reshape(count, batch, width)
+                q = split_heads(self._in_projection(h, block, 0, width), 1)
+                # the causal mask of the pooled token's row: it sees the tokens up to itself
+                mask = None
+                if causal:
+                    positions = torch.arange(length, device=x.device)
+                    mask = (positions <= pooled.reshape(-1, 1)).reshape(count * batch, 1, 1, length)
+                attended = _one_query_attention(q, k, v, mask)
+                tokens = 1
+            else:
+                q = split_heads(self._in_projection(h, block, 0, width), length)
+                attended = F.scaled_dot_product_attention(q, k, v, is_causal=causal)
+                tokens = length
+            attended = attended.transpose(1, 2).reshape(count, batch * tokens, width)
             x = x + _linear(attended, p[block + "attn.out_proj.weight"], p[block + "attn.out_proj.bias"])
             h = F.gelu(_norm_then_linear(_normalized(x), p[block + "ln_2.weight"], p[block + "ln_2.bias"],
                                          p[block + "mlp.c_fc.weight"], p[block + "mlp.c_fc.bias"]))
             x = x + _linear(h, p[block + "mlp.c_proj.weight"], p[block + "mlp.c_proj.bias"])
+        if pooled is not None:
+            return x
         return x.reshape(count, batch, length, width)
 
     def _vision(self, patches: torch.Tensor, prefix: str) -> torch.Tensor:
@@ -185,10 +234,12 @@ class StackedCLIP:
         length = x.shape[2]
         x = _layer_norm(x.reshape(count, batch * length, width), p[prefix + "ln_pre.weight"],
                         p[prefix + "ln_pre.bias"]).reshape(count, batch, length, width)
-        x = self._blocks(x, prefix + "transformer.", self.layers["vision"], self.vision_heads, causal=False)
+        class_token = torch.zeros(count, batch, dtype=torch.long, device=x.device)
+        x = self._blocks(x, prefix + "transformer.", self.layers["vision"], self.vision_heads, causal=False,
+                         pooled=class_token)
         # LayerNorm acts per token, so normalising only the pooled class token is the same as open_clip's
         # ln_post over every token followed by taking token 0.
-        pooled = _layer_norm(x[:, :, 0], p[prefix + "ln_post.weight"], p[prefix + "ln_post.bias"])
+        pooled = _layer_norm(x, p[prefix + "ln_post.weight"], p[prefix + "ln_post.bias"])
         return torch.bmm(pooled, p[prefix + "proj"])
 
     def _text(self, tokens: torch.Tensor) -> torch.Tensor:
@@ -199,12 +250,13 @@ class StackedCLIP:
         count, vocab, width = table.shape
         offsets = (torch.arange(count, device=tokens.device) * vocab).reshape(count, 1, 1)
         x = F.embedding(tokens + offsets, table.reshape(count * vocab, width))
-        x = x + p[pre + "positional_embedding"].unsqueeze(1)
-        x = self._blocks(x, pre + "transformer.", self.layers["text"], self.heads, causal=True)
+        # tokens may be shorter than the context (padding after every end-of-text cut off): under
+        # the causal mask no token sees the ones after it, so the pooled outputs are the same
+        x = x + p[pre + "positional_embedding"][:, : tokens.shape[-1]].unsqueeze(1)
         # end-of-text pooling: the end-of-text token has the largest id (remapping preserves order)
         eot = tokens.argmax(dim=-1)  # (M, B)
-        pooled = torch.gather(x, 2, eot.reshape(count, -1, 1, 1).expand(-1, -1, 1, width)).squeeze(2)
-        pooled = _layer_norm(pooled, p[pre + "ln_final.weight"], p[pre + "ln_final.bias"])
+        x = self._blocks(x, pre + "transformer.", self.layers["text"], self.heads, causal=True, pooled=eot)
+        pooled = _layer_norm(x, p[pre + "ln_final.weight"], p[pre + "ln_final.bias"])
         out = torch.bmm(pooled, p[pre + "text_projection"])
         return out if self.text_rotation is None else torch.bmm(out, self.text_rotation)
 
