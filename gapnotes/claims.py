@@ -547,11 +547,55 @@ def _claims(ids) -> list:
     return [CLAIMS[i] for i in ids]
 
 
+@functools.lru_cache(maxsize=1)
+def _code_fingerprint() -> str:
+    """sha256 of every source file of gapnotes and the versions of the libraries a measurement uses."""
+    import hashlib
+    import importlib.metadata
+
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    for library in ("torch", "numpy", "scikit-learn", "open_clip_torch"):
+        try:
+            digest.update(f"{library}={importlib.metadata.version(library)}".encode())
+        except importlib.metadata.PackageNotFoundError:
+            digest.update(f"{library}=absent".encode())
+    return digest.hexdigest()
+
+
+def _measured(claim: Claim, seed: int, device) -> dict:
+    """``claim.measure(seed, device)``, stored on disk beside the models it measured.
+
+    The chapters, the reproduction report and the tests measure the same claims on the same cached
+    models; each measurement is computed once. Its key holds the claim, the seed, the device type,
+    the cache keys of the claim's models and a fingerprint of gapnotes' source and of the library
+    versions, so any change to the code or the models measures again. A fresh
+    ``$GAPNOTES_CACHE_DIR`` (a cold run) measures everything.
+    """
+    import hashlib
+
+    from .data import cache_dir
+    from .train import cache_key
+    from .training.files import atomic_write_text
+
+    payload = json.dumps({"claim": claim.id, "seed": seed, "device": device.type, "code": _code_fingerprint(),
+                          "models": [cache_key(c) for c in claim.configs(seed)]}, sort_keys=True)
+    path = cache_dir() / "measurements" / f"{hashlib.sha256(payload.encode()).hexdigest()[:32]}.json"
+    if path.is_file():
+        return json.loads(path.read_text(encoding="utf-8"))["values"]
+    values = {name: float(value) for name, value in claim.measure(seed, device).items()}
+    atomic_write_text(path, json.dumps({"claim": claim.id, "seed": seed, "values": values}, indent=1))
+    return values
+
+
 def run(ids=None, seeds=SEEDS, device=None, progress: bool | None = None) -> list:
     """Measure claims for several seeds; returns one :class:`ClaimResult` per claim.
 
     Every model the claims need, for every seed, is trained first (missing ones as stacked
-    ensembles, all cached), then each claim is measured seed by seed.
+    ensembles, all cached), then each claim is measured seed by seed (each measurement is
+    stored beside the models, so a second run on the same models and code reads it back).
 
     Parameters
     ----------
@@ -572,7 +616,7 @@ def run(ids=None, seeds=SEEDS, device=None, progress: bool | None = None) -> lis
         train_many(needed, device=device, progress=progress)
     results = []
     for claim in claims:
-        values = [claim.measure(seed, device) for seed in seeds]
+        values = [_measured(claim, seed, device) for seed in seeds]
         holds = [all(check.holds(v) for check in claim.checks) for v in values]
         results.append(ClaimResult(claim, seeds, values, holds, device.type))
     return results

@@ -111,3 +111,26 @@ def test_every_claim_holds_robustly_over_five_seeds():
         except AssertionError as error:
             failures.append(str(error))
     assert not failures, "\n".join(failures)
+
+
+def test_a_measurement_is_stored_and_read_back_until_the_code_changes(cache, monkeypatch):
+    """claims.run measures each (claim, seed, device, models, code) once; anything new measures again."""
+    import torch
+
+    calls = []
+
+    def measure(seed, device):
+        calls.append(seed)
+        return {"value": np.float32(0.25) + seed}
+
+    claim = claims.Claim("test.cached", "0", "a claim", "nobody", measure,
+                         (claims.Check("value", lambda v: v["value"], ">=", 0.0),), ("value",))
+    cpu = torch.device("cpu")
+    first = claims._measured(claim, 3, cpu)
+    assert first == {"value": 3.25} and calls == [3]
+    assert claims._measured(claim, 3, cpu) == first and calls == [3]  # read back, not measured
+    assert len(list((cache / "measurements").glob("*.json"))) == 1
+    claims._measured(claim, 4, cpu)  # another seed
+    monkeypatch.setattr(claims, "_code_fingerprint", lambda: "changed code")
+    claims._measured(claim, 3, cpu)  # the same seed after a change to gapnotes
+    assert calls == [3, 4, 3]

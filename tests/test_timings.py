@@ -1,0 +1,46 @@
+"""The README's chapter times are the measurement in benchmarks/results.json, never typed by hand."""
+
+import json
+
+import pytest
+
+from tools import timings
+
+RESULTS = {"machine": {"cpu": "Test CPU", "cores": 2, "date": "2026-01-01"},
+           "rows": [{"section": "book", "figure": "chapter 00 (a)", "value": 14.6},
+                    {"section": "book", "figure": "chapter 01 (b)", "value": 101.4},
+                    {"section": "book", "figure": "whole book, cold cache", "value": 116.0}]}
+TABLE = ("| chapter | question | {header} |\n|---|---|---|\n"
+         "| 0 The gap | what | {zero} |\n| 1 The cone | why | {one} |\n")
+
+
+def _readme(zero="15 s", one="101 s", header=None):
+    return TABLE.format(zero=zero, one=one, header=header or timings.header_text(RESULTS))
+
+
+def test_the_readme_table_matches_the_measurement():
+    """The repository's README against the repository's results.json."""
+    results = json.loads(timings.RESULTS.read_text(encoding="utf-8"))
+    _, differences = timings.rewrite(timings.README.read_text(encoding="utf-8"), results)
+    assert not differences, ("README.md's chapter table disagrees with benchmarks/results.json "
+                             "(run `python -m tools.timings --write`):\n" + "\n".join(differences))
+
+
+def test_a_hand_typed_time_is_found_and_rewritten():
+    text, differences = timings.rewrite(_readme(zero="under a minute"), RESULTS)
+    assert differences == ["chapter 0: README says 'under a minute', results.json measured 15 s"]
+    assert text == _readme()
+    assert timings.rewrite(text, RESULTS)[1] == []
+
+
+def test_the_header_names_the_machine_and_a_missing_row_is_reported():
+    text, differences = timings.rewrite(_readme(header="2-core CPU"), RESULTS)
+    assert "Test CPU" in text and "2026-01-01" in text
+    assert len(differences) == 1 and "header" in differences[0]
+    two = {**RESULTS, "rows": RESULTS["rows"] + [{"section": "book", "figure": "chapter 02 (c)", "value": 9.0}]}
+    assert timings.rewrite(_readme(), two)[1] == ["chapter 2 was measured but has no row in the README's table"]
+
+
+def test_results_without_chapters_are_refused():
+    with pytest.raises(ValueError, match="no 'book' rows"):
+        timings.rewrite(_readme(), {"rows": []})
