@@ -69,7 +69,7 @@ def pytest_runtest_makereport(item, call):
         run["path"] = path
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def executed_notebooks():
     """A function: chapter name → its copy executed by nbval in this run; None unless every chapter has one.
 
