@@ -41,6 +41,27 @@ def test_the_header_names_the_machine_and_a_missing_row_is_reported():
     assert timings.rewrite(_readme(), two)[1] == ["chapter 2 was measured but has no row in the README's table"]
 
 
+def test_every_marked_figure_matches_the_measurement():
+    """The inline figures of the README and the instructor notes against results.json."""
+    results = json.loads(timings.RESULTS.read_text(encoding="utf-8"))
+    differences = []
+    for page in timings.MARKED_PAGES:
+        differences += timings.rewrite_marked(page.read_text(encoding="utf-8"), results, page.name)[1]
+    assert not differences, "run `python -m tools.timings --write`:\n" + "\n".join(differences)
+
+
+def test_marked_figures_are_rewritten_and_unknown_keys_refused():
+    text = "book <!-- time:book -->6 min<!-- /time -->, ch 1 <!-- time:chapter-01 -->42 s<!-- /time -->"
+    new, differences = timings.rewrite_marked(text, RESULTS)
+    assert new == "book <!-- time:book -->116 s<!-- /time -->, ch 1 <!-- time:chapter-01 -->101 s<!-- /time -->"
+    assert len(differences) == 2 and timings.rewrite_marked(new, RESULTS)[1] == []
+    assert timings.duration_text(385.2) == "6 min 25 s" and timings.duration_text(119.6) == "2 min 0 s"
+    with pytest.raises(ValueError, match="unknown time marker"):
+        timings.rewrite_marked("<!-- time:lunch -->1 h<!-- /time -->", RESULTS)
+    with pytest.raises(ValueError, match="no row for that chapter"):
+        timings.rewrite_marked("<!-- time:chapter-09 -->1 s<!-- /time -->", RESULTS)
+
+
 def test_results_without_chapters_are_refused():
     with pytest.raises(ValueError, match="no 'book' rows"):
         timings.rewrite(_readme(), {"rows": []})

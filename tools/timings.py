@@ -1,12 +1,17 @@
-"""The README's chapter table, written from the measurement in ``benchmarks/results.json``.
+"""Reader-facing run times, written from the measurement in ``benchmarks/results.json``.
 
-A time a reader sees must come from a measurement of the tree, not from a hand: the third column
-of the README's chapter table (and its header, which names the machine and the date) is generated
-here from the ``book`` rows that ``benchmarks/run.py`` (or ``benchmarks/book_times.py``) wrote.
-``tests/test_timings.py`` fails when the README and the JSON disagree.
+A time a reader sees must come from a measurement of the tree, not from a hand. Generated here
+from the ``book`` rows that ``benchmarks/run.py`` wrote:
+
+* the third column of the README's chapter table, and its header (the machine and the date);
+* every inline figure marked ``<!-- time:KEY -->…<!-- /time -->`` in the README and in
+  ``book/instructor.md``: KEY ``book`` is the whole cold book ("6 min 25 s"), ``chapter-NN`` one chapter ("42 s"),
+  ``machine`` the CPU and date of the measurement (the comments do not render).
+
+``tests/test_timings.py`` fails when a page and the JSON disagree.
 
     python -m tools.timings --check    # exit 1 and list what differs
-    python -m tools.timings --write    # rewrite the table's time column from the JSON
+    python -m tools.timings --write    # rewrite the figures from the JSON
 """
 
 from __future__ import annotations
@@ -20,6 +25,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results.json"
 README = ROOT / "README.md"
+#: pages whose marked inline figures are generated (the README's table is handled by :func:`rewrite`)
+MARKED_PAGES = (README, ROOT / "book" / "instructor.md")
+_MARK = re.compile(r"<!-- time:(?P<key>[\w-]+) -->(?P<text>.*?)<!-- /time -->", re.DOTALL)
 
 # "chapter 04 (closing_the_gap)" -> "04"
 _CHAPTER_FIGURE = re.compile(r"^chapter (\d\d) \(")
@@ -46,6 +54,46 @@ def header_text(results: dict) -> str:
     machine = results.get("machine", {})
     return (f"cold `make book`, chapter by chapter in book order ({machine.get('cpu', 'unknown CPU')}, "
             f"{machine.get('cores', '?')} cores, {machine.get('date', 'undated')})")
+
+
+def duration_text(seconds: float) -> str:
+    """``"42 s"`` under two minutes, else ``"6 min 25 s"``."""
+    seconds = round(seconds)
+    return f"{seconds} s" if seconds < 120 else f"{seconds // 60} min {seconds % 60} s"
+
+
+def marked_value(key: str, results: dict) -> str:
+    """The text a ``<!-- time:KEY -->`` marker holds for these results."""
+    if key == "machine":
+        machine = results.get("machine", {})
+        return (f"{machine.get('cpu', 'unknown CPU')}, {machine.get('cores', '?')} cores, "
+                f"{machine.get('date', 'undated')}")
+    if key == "book":
+        rows = [r for r in results.get("rows", []) if r.get("figure") == "whole book, cold cache"]
+        if not rows:
+            raise ValueError("results.json has no 'whole book, cold cache' row")
+        return duration_text(rows[0]["value"])
+    match = re.fullmatch(r"chapter-(\d\d)", key)
+    if match is None:
+        raise ValueError(f"unknown time marker {key!r}: use book, machine or chapter-NN")
+    seconds = chapter_seconds(results)
+    if int(match.group(1)) not in seconds:
+        raise ValueError(f"time marker {key!r}: results.json has no row for that chapter")
+    return f"{seconds[int(match.group(1))]:.0f} s"  # as in the README's table
+
+
+def rewrite_marked(text: str, results: dict, page: str = "page") -> tuple[str, list[str]]:
+    """``text`` with every ``<!-- time:KEY -->…<!-- /time -->`` figure from ``results``, and what differed."""
+    differences = []
+
+    def replace(match):
+        want = marked_value(match.group("key"), results)
+        if match.group("text") != want:
+            differences.append(f"{page}: {match.group('key')} says {match.group('text')!r}, "
+                               f"results.json gives {want!r}")
+        return f"<!-- time:{match.group('key')} -->{want}<!-- /time -->"
+
+    return _MARK.sub(replace, text), differences
 
 
 def _expected(results: dict):
@@ -91,12 +139,19 @@ def main(argv=None) -> int:
     parser.add_argument("--readme", type=Path, default=README)
     args = parser.parse_args(argv)
     results = json.loads(args.results.read_text(encoding="utf-8"))
-    text, differences = rewrite(args.readme.read_text(encoding="utf-8"), results)
+    pages = {args.readme: rewrite(args.readme.read_text(encoding="utf-8"), results)}
+    for page in dict.fromkeys((args.readme, *MARKED_PAGES)):
+        text = pages[page][0] if page in pages else page.read_text(encoding="utf-8")
+        marked, more = rewrite_marked(text, results, page.name)
+        pages[page] = (marked, pages.get(page, ("", []))[1] + more)
+    differences = [d for _, found in pages.values() for d in found]
     for difference in differences:
         print(difference)
     if args.write:
-        args.readme.write_text(text, encoding="utf-8")
-        print(f"{args.readme}: {len(differences)} change(s) written")
+        for page, (text, found) in pages.items():
+            if found:
+                page.write_text(text, encoding="utf-8")
+                print(f"{page}: {len(found)} change(s) written")
         return 0
     return 1 if differences else 0
 
