@@ -6,7 +6,8 @@ from the ``book`` rows that ``benchmarks/run.py`` wrote:
 * the third column of the README's chapter table, and its header (the machine and the date);
 * every inline figure marked ``<!-- time:KEY -->…<!-- /time -->`` in the README and in
   ``book/instructor.md``: KEY ``book`` is the whole cold book ("6 min 25 s"), ``chapter-NN`` one chapter ("42 s"),
-  ``machine`` the CPU and date of the measurement (the comments do not render).
+  ``machine`` the CPU and date of the measurement, ``results-table`` every row of the JSON as a
+  Markdown table (benchmarks/README.md's "Latest results"); the comments do not render.
 
 ``tests/test_timings.py`` fails when a page and the JSON disagree.
 
@@ -26,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results.json"
 README = ROOT / "README.md"
 #: pages whose marked inline figures are generated (the README's table is handled by :func:`rewrite`)
-MARKED_PAGES = (README, ROOT / "book" / "instructor.md")
+MARKED_PAGES = (README, ROOT / "book" / "instructor.md", ROOT / "benchmarks" / "README.md")
 _MARK = re.compile(r"<!-- time:(?P<key>[\w-]+) -->(?P<text>.*?)<!-- /time -->", re.DOTALL)
 
 # "chapter 04 (closing_the_gap)" -> "04"
@@ -62,8 +63,27 @@ def duration_text(seconds: float) -> str:
     return f"{seconds} s" if seconds < 120 else f"{seconds // 60} min {seconds % 60} s"
 
 
+def _number(value) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:,.3g}" if abs(value) < 1000 else f"{value:,.0f}"
+
+
+def results_table(results: dict) -> str:
+    """Every row of results.json as a Markdown table (what ``benchmarks/run.py`` prints)."""
+    lines = ["", "| figure | value | unit | target | ratio | note |", "|---|---|---|---|---|---|"]
+    for row in results.get("rows", []):
+        target = f"≤ {_number(row['target'])}" if row.get("target") is not None else ""
+        ratio = f"{row['ratio']:.2f}" if row.get("ratio") is not None else ""
+        lines.append(f"| {row['figure']} | {_number(row.get('value'))} | {row.get('unit', '')} | {target} | "
+                     f"{ratio} | {row.get('note', '')} |")
+    return "\n".join(lines) + "\n\n"
+
+
 def marked_value(key: str, results: dict) -> str:
     """The text a ``<!-- time:KEY -->`` marker holds for these results."""
+    if key == "results-table":
+        return results_table(results)
     if key == "machine":
         machine = results.get("machine", {})
         return (f"{machine.get('cpu', 'unknown CPU')}, {machine.get('cores', '?')} cores, "
