@@ -576,9 +576,9 @@ def _measured(claim: Claim, seed: int, device) -> dict:
     """
     import hashlib
 
+    from ._files import atomic_write_text
     from .data import cache_dir
     from .train import cache_key
-    from .training.files import atomic_write_text
 
     payload = json.dumps({"claim": claim.id, "seed": seed, "device": device.type, "code": _code_fingerprint(),
                           "models": [cache_key(c) for c in claim.configs(seed)]}, sort_keys=True)

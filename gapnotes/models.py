@@ -11,11 +11,11 @@ import json
 import logging
 import math
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from ._files import atomic_write
 from ._validation import check_int
 from .device import get_device
 
@@ -243,14 +243,7 @@ def save_open_clip_checkpoint(model, path, model_cfg: dict) -> Path:
     state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
     for suffix, writer in ((".json", lambda f: f.write(json.dumps(model_cfg, indent=2).encode())),
                            (".pt", lambda f: torch.save({"state_dict": state}, f))):
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}", suffix=suffix + ".part")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                writer(handle)
-            os.replace(tmp, path.with_suffix(suffix))
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        atomic_write(path.with_suffix(suffix), writer)
     return path.with_suffix(".pt")
 
 

@@ -116,13 +116,9 @@ def rewrite_marked(text: str, results: dict, page: str = "page") -> tuple[str, l
     return _MARK.sub(replace, text), differences
 
 
-def _expected(results: dict):
-    return chapter_seconds(results), header_text(results)
-
-
 def rewrite(readme: str, results: dict) -> tuple[str, list[str]]:
     """The README with its chapter table's time column from ``results``, and what differed."""
-    seconds, header = _expected(results)
+    seconds, header = chapter_seconds(results), header_text(results)
     lines, differences, seen = readme.split("\n"), [], set()
     for i, line in enumerate(lines):
         head = _HEADER.match(line)
