@@ -1,14 +1,17 @@
 """Execute every chapter on a fresh kernel, in book order, and report wall times per chapter and per cell.
 
-    python benchmarks/book_times.py [--cold] [--json out.json] [--top 5]
+    python benchmarks/book_times.py [--cold | --alone] [--json out.json] [--top 5]
 
 ``--cold`` uses an empty, temporary ``GAPNOTES_CACHE_DIR`` (no trained model or embedding cached),
-which is what a reader's first run and CI see. Used by ``benchmarks/run.py``; also runnable alone.
+which is what ``make book`` on a fresh clone and CI see: later chapters reuse what earlier ones cached.
+``--alone`` gives every chapter its own empty cache, which is what a reader who opens one chapter
+(in Colab, say) sees. Used by ``benchmarks/run.py``; also runnable alone.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import sys
@@ -53,37 +56,56 @@ def time_notebook(path: Path, timeout: int = 900) -> dict:
     return {"notebook": path.name, "seconds": seconds, "error": error, "cells": cells}
 
 
-def time_book(cold: bool = True, notebooks: list[Path] | None = None) -> list[dict]:
-    """Time every chapter in order; with ``cold`` the gapnotes cache starts empty (and is deleted after)."""
-    notebooks = notebooks or sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+def _with_cache(folder: str | None, run):
+    """``run()`` with ``GAPNOTES_CACHE_DIR`` set to ``folder`` (None: unchanged), restored afterwards."""
     previous = os.environ.get("GAPNOTES_CACHE_DIR")
-    tmp = tempfile.TemporaryDirectory(prefix="gapnotes-cold-") if cold else None
+    if folder is not None:
+        os.environ["GAPNOTES_CACHE_DIR"] = folder
     try:
-        if tmp is not None:
-            os.environ["GAPNOTES_CACHE_DIR"] = tmp.name
-        os.environ.setdefault("GAPNOTES_PROGRESS", "0")
+        return run()
+    finally:
+        if previous is None:
+            os.environ.pop("GAPNOTES_CACHE_DIR", None)
+        else:
+            os.environ["GAPNOTES_CACHE_DIR"] = previous
+
+
+def _timed(path: Path) -> dict:
+    result = time_notebook(path)
+    failed = f"  FAILED: {result['error']}" if result["error"] else ""
+    print(f"  {path.name:38s} {result['seconds']:7.1f} s{failed}", file=sys.stderr, flush=True)
+    return result
+
+
+def time_book(cold: bool = True, notebooks: list[Path] | None = None, alone: bool = False) -> list[dict]:
+    """Time every chapter in order, each on a fresh kernel.
+
+    ``cold``: the gapnotes cache starts empty (a temporary folder, deleted after); ``alone``: every
+    chapter gets its own empty cache, so nothing an earlier chapter trained is reused.
+    """
+    notebooks = notebooks or sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    os.environ.setdefault("GAPNOTES_PROGRESS", "0")
+    if alone:
         results = []
         for path in notebooks:
-            results.append(time_notebook(path))
-            failed = f"  FAILED: {results[-1]['error']}" if results[-1]["error"] else ""
-            print(f"  {path.name:38s} {results[-1]['seconds']:7.1f} s{failed}", file=sys.stderr, flush=True)
+            with tempfile.TemporaryDirectory(prefix="gapnotes-alone-") as cache:
+                results.append(_with_cache(cache, functools.partial(_timed, path)))
         return results
-    finally:
-        if tmp is not None:
-            tmp.cleanup()
-            if previous is None:
-                os.environ.pop("GAPNOTES_CACHE_DIR", None)
-            else:
-                os.environ["GAPNOTES_CACHE_DIR"] = previous
+    if not cold:
+        return [_timed(path) for path in notebooks]
+    with tempfile.TemporaryDirectory(prefix="gapnotes-cold-") as cache:
+        return _with_cache(cache, lambda: [_timed(path) for path in notebooks])
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cold", action="store_true", help="start from an empty gapnotes cache")
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--cold", action="store_true", help="start from an empty gapnotes cache")
+    which.add_argument("--alone", action="store_true", help="every chapter from its own empty cache")
     parser.add_argument("--json", type=Path, help="write the timings here")
     parser.add_argument("--top", type=int, default=5, help="list this many slowest cells per chapter")
     args = parser.parse_args(argv)
-    results = time_book(cold=args.cold)
+    results = time_book(cold=args.cold, alone=args.alone)
     for result in results:
         print(f"{result['notebook']}: {result['seconds']:.1f} s")
         for cell in sorted(result["cells"], key=lambda c: -(c["seconds"] or 0))[: args.top]:

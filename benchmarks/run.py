@@ -1,10 +1,12 @@
 """Performance benchmark of the book: prints one table (figure, value, target, ratio) and writes it as JSON.
 
-    python benchmarks/run.py                      # everything (about 15 minutes on a 2-core CPU)
-    python benchmarks/run.py --skip-book          # everything but the cold execution of every chapter
+    python benchmarks/run.py                      # everything (its long sections train every model cold)
+    python benchmarks/run.py --skip-book          # everything but the long sections (book, alone, ledger)
     python benchmarks/run.py --only metrics,recall --json /tmp/out.json
 
-Sections (``--only``): ``book`` (every chapter from a cold cache), ``train`` (one default tiny-CLIP run
+Sections (``--only``): ``book`` (every chapter from a cold cache, in book order), ``alone`` (every
+chapter from its own empty cache, as a reader who opens one chapter runs it), ``ledger``
+(``python -m gapnotes.claims --seeds 0-4`` from an empty cache, in a fresh process), ``train`` (one default tiny-CLIP run
 against five seeds trained as one stacked ensemble, each in a fresh process, and the FLOP rate reached), ``metrics`` (O(N·D) metrics on 1,000,000 × 512 against one pass over the
 data), ``recall`` (streamed Recall@k at N = 100,000: time and peak extra memory), ``cluster``
 (MiniBatchKMeans at N = 200,000), ``embed`` (embedding 10,000 images; on a GPU only).
@@ -31,7 +33,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-SECTIONS = ("book", "train", "metrics", "recall", "cluster", "embed")
+SECTIONS = ("book", "alone", "ledger", "train", "metrics", "recall", "cluster", "embed")
+#: the long sections (every chapter and the ledger from an empty cache): --skip-book and --reuse-book
+LONG = ("book", "alone", "ledger")
 GIB = 1024**3
 
 
@@ -73,6 +77,33 @@ def bench_book() -> list[dict]:
     rows.append(_row("whole book, cold cache", sum(r["seconds"] for r in results), 600.0, "s",
                      "every chapter on a fresh kernel, no trained model cached"))
     return rows
+
+
+def bench_alone() -> list[dict]:
+    from book_times import time_book
+
+    return [_row(f"chapter {r['notebook'][:2]} alone, cold cache", r["seconds"], 180.0, "s",
+                 f"FAILED: {r['error']}" if r["error"] else "fresh kernel and its own empty cache")
+            for r in time_book(alone=True)]
+
+
+def bench_ledger(seeds: str = "0-4") -> list[dict]:
+    """``python -m gapnotes.claims --seeds 0-4`` in a fresh process with an empty cache: wall time, verdict."""
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as cache:
+        out = Path(cache) / "ledger.json"
+        env = {**os.environ, "GAPNOTES_CACHE_DIR": cache, "GAPNOTES_PROGRESS": "0", "PYTHONPATH": str(ROOT)}
+        start = time.perf_counter()
+        done = subprocess.run([sys.executable, "-m", "gapnotes.claims", "--seeds", seeds, "--json", str(out)],
+                              env=env, capture_output=True, text=True)
+        seconds = time.perf_counter() - start
+        claims = json.loads(out.read_text()) if out.exists() else []
+    robust = sum(c["robust"] for c in claims)
+    note = (f"{robust}/{len(claims)} claims robust; every model trained in the run" if claims
+            else f"FAILED (exit {done.returncode}): {done.stderr.strip().splitlines()[-1:]}")
+    return [_row(f"ledger --seeds {seeds}, cold cache, wall", seconds, 300.0, "s", note)]
 
 
 # ---------------------------------------------------------------------------------------------- train
@@ -255,7 +286,7 @@ def bench_embed(n: int = 10_000) -> list[dict]:
     return [_row(f"embed {n:,} images on a GPU (ViT-B/32)", seconds, 60.0, "s", torch.cuda.get_device_name())]
 
 
-BENCHES = {"book": bench_book, "train": bench_train, "metrics": bench_metrics, "recall": bench_recall,
+BENCHES = {"book": bench_book, "alone": bench_alone, "ledger": bench_ledger, "train": bench_train, "metrics": bench_metrics, "recall": bench_recall,
            "cluster": bench_cluster, "embed": bench_embed}
 
 
@@ -287,24 +318,25 @@ def _fmt(value):
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Benchmark the book and gapnotes; print a table and write JSON.")
     parser.add_argument("--only", help=f"comma-separated sections of {','.join(SECTIONS)}")
-    parser.add_argument("--skip-book", action="store_true", help="skip the (long) cold execution of the book")
+    parser.add_argument("--skip-book", action="store_true",
+                        help="skip the long sections (the book, every chapter alone, the ledger; all cold)")
     parser.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results.json")
-    parser.add_argument("--reuse-book", type=Path, help="take the book rows from this earlier JSON instead of "
-                                                         "executing every chapter again")
+    parser.add_argument("--reuse-book", type=Path, help="take the long sections' rows from this earlier JSON "
+                                                         "instead of executing every chapter again")
     args = parser.parse_args(argv)
     sections = args.only.split(",") if args.only else list(SECTIONS)
     unknown = [s for s in sections if s not in BENCHES]
     if unknown:
         parser.error(f"unknown section(s) {unknown}; choose from {list(SECTIONS)}")
-    if args.skip_book and "book" in sections:
-        sections.remove("book")
+    if args.skip_book:
+        sections = [s for s in sections if s not in LONG]
     os.environ.setdefault("GAPNOTES_PROGRESS", "0")
     rows = []
     if args.reuse_book:
         earlier = json.loads(args.reuse_book.read_text())
         rows += [{**r, "note": (r["note"] + "; " if r["note"] else "") + f"from the run of {earlier['machine']['date']}"}
-                 for r in earlier["rows"] if r["section"] == "book"]
-        sections = [s for s in sections if s != "book"]
+                 for r in earlier["rows"] if r["section"] in LONG]
+        sections = [s for s in sections if s not in LONG]
     for section in sections:
         print(f"[{section}] running …", file=sys.stderr, flush=True)
         rows += [{"section": section, **row} for row in BENCHES[section]()]

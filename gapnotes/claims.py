@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["Check", "Claim", "ClaimResult", "CLAIMS", "SEEDS", "parse_seeds", "run", "report_table", "main"]
+__all__ = ["Check", "Claim", "ClaimResult", "CLAIMS", "SEEDS", "parse_seeds", "configs", "run", "report_table", "main"]
 
 #: The five seeds the book shows (any five must do: ``python -m gapnotes.claims --seeds 5-9``).
 SEEDS = (0, 1, 2, 3, 4)
@@ -590,6 +590,30 @@ def _measured(claim: Claim, seed: int, device) -> dict:
     return values
 
 
+def _seed_list(seeds) -> list:
+    seeds = parse_seeds(seeds) if isinstance(seeds, str) else [int(s) for s in seeds]
+    if not seeds or any(s < 0 for s in seeds):
+        raise ValueError(f"seeds must be a non-empty list of integers >= 0, got {seeds}")
+    return seeds
+
+
+def configs(ids=None, seeds=SEEDS) -> list:
+    """Every model config the claims ``ids`` need for ``seeds``, each once, in the order first needed.
+
+    For a chapter that trains its claims' models together with models of its own in one call to
+    :func:`gapnotes.train.train_many` (one stacked ensemble per shared signature), before
+    :func:`run` reads them from the cache. ``ids`` and ``seeds`` as in :func:`run`.
+    """
+    from .train import cache_key
+
+    needed = {}
+    for claim in _claims(ids):
+        for seed in _seed_list(seeds):
+            for config in claim.configs(seed):
+                needed.setdefault(cache_key(config), config)
+    return list(needed.values())
+
+
 def run(ids=None, seeds=SEEDS, device=None, progress: bool | None = None) -> list:
     """Measure claims for several seeds; returns one :class:`ClaimResult` per claim.
 
@@ -607,11 +631,9 @@ def run(ids=None, seeds=SEEDS, device=None, progress: bool | None = None) -> lis
     from .train import train_many
 
     claims = _claims(ids)
-    seeds = parse_seeds(seeds) if isinstance(seeds, str) else [int(s) for s in seeds]
-    if not seeds or any(s < 0 for s in seeds):
-        raise ValueError(f"seeds must be a non-empty list of integers >= 0, got {seeds}")
+    seeds = _seed_list(seeds)
     device = get_device(device) if device is not None else get_device()
-    needed = [config for claim in claims for seed in seeds for config in claim.configs(seed)]
+    needed = configs(ids, seeds)
     if needed:
         train_many(needed, device=device, progress=progress)
     results = []

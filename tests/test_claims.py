@@ -23,6 +23,22 @@ def test_unknown_claim_is_named():
         claims.run(["no.such"], seeds=[0])
 
 
+def test_configs_lists_each_needed_model_once():
+    from gapnotes.train import cache_key
+
+    every = claims.configs()
+    keys = [cache_key(c) for c in every]
+    assert len(keys) == len(set(keys))
+    by_claim = {cache_key(c) for claim in claims.CLAIMS.values() for s in claims.SEEDS for c in claim.configs(s)}
+    assert set(keys) == by_claim
+    matters = claims.configs("matters.retrieval-vs-clustering", seeds="5-6")
+    assert [c.seed for c in matters] == [5, 6] and all(c.temperature == 0.01 for c in matters)
+    with pytest.raises(ValueError, match="no.such"):
+        claims.configs(["no.such"])
+    with pytest.raises(ValueError, match="seeds"):
+        claims.configs(seeds=[])
+
+
 def test_registry_is_complete():
     chapters = {claim.chapter for claim in claims.CLAIMS.values()}
     assert chapters == {"0", "1", "2", "3", "4", "5"}

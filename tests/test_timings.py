@@ -47,7 +47,45 @@ def test_every_marked_figure_matches_the_measurement():
     differences = []
     for page in timings.MARKED_PAGES:
         differences += timings.rewrite_marked(page.read_text(encoding="utf-8"), results, page.name)[1]
+    for notebook in timings.NOTEBOOKS:
+        differences += timings.rewrite_notebook(notebook.read_text(encoding="utf-8"), results, notebook.name)[1]
     assert not differences, "run `python -m tools.timings --write`:\n" + "\n".join(differences)
+
+
+def test_every_chapter_states_its_measured_time():
+    """Each chapter's "Estimated time" line carries its time alone and in book order as marked figures."""
+    for notebook in timings.NOTEBOOKS:
+        number = notebook.name[:2]
+        opening = "".join(json.loads(notebook.read_text(encoding="utf-8"))["cells"][0]["source"])
+        line = opening[opening.index("**Estimated time**"):].split("\n\n")[0]
+        for key in (f"chapter-{number}-alone", f"chapter-{number}", "machine"):
+            assert f"<!-- time:{key} -->" in line, f"{notebook.name}: no {key} figure in {line!r}"
+
+
+ALONE = {**RESULTS, "rows": RESULTS["rows"] + [
+    {"section": "alone", "figure": "chapter 01 alone, cold cache", "value": 185.4},
+    {"section": "ledger", "figure": "ledger --seeds 0-4, cold cache, wall", "value": 299.6}]}
+
+
+def test_alone_and_ledger_figures_and_notebooks_are_rewritten():
+    text = "alone <!-- time:chapter-01-alone -->1 min<!-- /time -->, <!-- time:ledger -->?<!-- /time -->"
+    new, differences = timings.rewrite_marked(text, ALONE)
+    assert new == "alone <!-- time:chapter-01-alone -->3 min 5 s<!-- /time -->, <!-- time:ledger -->5 min 0 s<!-- /time -->"
+    assert len(differences) == 2
+    with pytest.raises(ValueError, match="no 'chapter 00 alone, cold cache' row"):
+        timings.rewrite_marked("<!-- time:chapter-00-alone -->1 s<!-- /time -->", ALONE)
+    notebook = {"cells": [{"cell_type": "markdown", "metadata": {}, "source": ["Runs in\n",
+                                                                              "<!-- time:chapter-01 -->9 s<!-- /time -->."]},
+                          {"cell_type": "code", "metadata": {}, "source": ["# <!-- time:chapter-01 -->9 s<!-- /time -->"],
+                           "outputs": [], "execution_count": None}],
+                "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    raw = json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
+    new, differences = timings.rewrite_notebook(raw, ALONE, "nb")
+    cells = json.loads(new)["cells"]
+    assert cells[0]["source"] == ["Runs in\n", "<!-- time:chapter-01 -->101 s<!-- /time -->."]
+    assert cells[1]["source"] == notebook["cells"][1]["source"]  # code cells are not touched
+    assert len(differences) == 1 and timings.rewrite_notebook(new, ALONE)[1] == []
+    assert timings.rewrite_notebook(new, ALONE)[0] == new  # unchanged text, byte for byte
 
 
 def test_marked_figures_are_rewritten_and_unknown_keys_refused():

@@ -4,10 +4,13 @@ A time a reader sees must come from a measurement of the tree, not from a hand. 
 from the ``book`` rows that ``benchmarks/run.py`` wrote:
 
 * the third column of the README's chapter table, and its header (the machine and the date);
-* every inline figure marked ``<!-- time:KEY -->…<!-- /time -->`` in the README and in
-  ``book/instructor.md``: KEY ``book`` is the whole cold book ("6 min 25 s"), ``chapter-NN`` one chapter ("42 s"),
-  ``machine`` the CPU and date of the measurement, ``results-table`` every row of the JSON as a
-  Markdown table (benchmarks/README.md's "Latest results"); the comments do not render.
+* every inline figure marked ``<!-- time:KEY -->…<!-- /time -->`` in the README, ``book/instructor.md``,
+  ``benchmarks/README.md`` and the chapters' Markdown cells (their "Estimated time" lines): KEY ``book``
+  is the whole cold book ("6 min 25 s"), ``chapter-NN`` one chapter in book order ("42 s"),
+  ``chapter-NN-alone`` one chapter from its own empty cache ("3 min 5 s"), ``ledger`` the cold
+  ``python -m gapnotes.claims --seeds 0-4``, ``machine`` the CPU and date of the measurement,
+  ``results-table`` every row of the JSON as a Markdown table (benchmarks/README.md's "Latest
+  results"); the comments render neither in the book nor in Jupyter or Colab.
 
 ``tests/test_timings.py`` fails when a page and the JSON disagree.
 
@@ -28,6 +31,8 @@ RESULTS = ROOT / "benchmarks" / "results.json"
 README = ROOT / "README.md"
 #: pages whose marked inline figures are generated (the README's table is handled by :func:`rewrite`)
 MARKED_PAGES = (README, ROOT / "book" / "instructor.md", ROOT / "benchmarks" / "README.md")
+#: chapters whose Markdown cells hold marked figures (rewritten cell by cell, the JSON layout kept)
+NOTEBOOKS = tuple(sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")))
 _MARK = re.compile(r"<!-- time:(?P<key>[\w-]+) -->(?P<text>.*?)<!-- /time -->", re.DOTALL)
 
 # "chapter 04 (closing_the_gap)" -> "04"
@@ -80,6 +85,13 @@ def results_table(results: dict) -> str:
     return "\n".join(lines) + "\n\n"
 
 
+def _row_value(results: dict, figure: str) -> float:
+    rows = [r for r in results.get("rows", []) if r.get("figure") == figure and r.get("value") is not None]
+    if not rows:
+        raise ValueError(f"results.json has no {figure!r} row: run benchmarks/run.py")
+    return float(rows[0]["value"])
+
+
 def marked_value(key: str, results: dict) -> str:
     """The text a ``<!-- time:KEY -->`` marker holds for these results."""
     if key == "results-table":
@@ -89,13 +101,15 @@ def marked_value(key: str, results: dict) -> str:
         return (f"{machine.get('cpu', 'unknown CPU')}, {machine.get('cores', '?')} cores, "
                 f"{machine.get('date', 'undated')}")
     if key == "book":
-        rows = [r for r in results.get("rows", []) if r.get("figure") == "whole book, cold cache"]
-        if not rows:
-            raise ValueError("results.json has no 'whole book, cold cache' row")
-        return duration_text(rows[0]["value"])
+        return duration_text(_row_value(results, "whole book, cold cache"))
+    if key == "ledger":
+        return duration_text(_row_value(results, "ledger --seeds 0-4, cold cache, wall"))
+    alone = re.fullmatch(r"chapter-(\d\d)-alone", key)
+    if alone is not None:
+        return duration_text(_row_value(results, f"chapter {alone.group(1)} alone, cold cache"))
     match = re.fullmatch(r"chapter-(\d\d)", key)
     if match is None:
-        raise ValueError(f"unknown time marker {key!r}: use book, machine or chapter-NN")
+        raise ValueError(f"unknown time marker {key!r}: use book, ledger, machine, chapter-NN or chapter-NN-alone")
     seconds = chapter_seconds(results)
     if int(match.group(1)) not in seconds:
         raise ValueError(f"time marker {key!r}: results.json has no row for that chapter")
@@ -114,6 +128,26 @@ def rewrite_marked(text: str, results: dict, page: str = "page") -> tuple[str, l
         return f"<!-- time:{match.group('key')} -->{want}<!-- /time -->"
 
     return _MARK.sub(replace, text), differences
+
+
+def rewrite_notebook(text: str, results: dict, page: str = "notebook") -> tuple[str, list[str]]:
+    """A notebook's JSON text with the marked figures of its Markdown cells from ``results``.
+
+    Only those cells' sources change; the file keeps its layout (one-space indent, key order).
+    """
+    notebook = json.loads(text)
+    differences = []
+    for cell in notebook.get("cells", []):
+        if cell.get("cell_type") != "markdown":
+            continue
+        source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        new, found = rewrite_marked(source, results, page)
+        if found:
+            differences += found
+            cell["source"] = new.splitlines(keepends=True)
+    if not differences:
+        return text, []
+    return json.dumps(notebook, indent=1, ensure_ascii=False) + "\n", differences
 
 
 def rewrite(readme: str, results: dict) -> tuple[str, list[str]]:
@@ -160,6 +194,8 @@ def main(argv=None) -> int:
         text = pages[page][0] if page in pages else page.read_text(encoding="utf-8")
         marked, more = rewrite_marked(text, results, page.name)
         pages[page] = (marked, pages.get(page, ("", []))[1] + more)
+    for notebook in NOTEBOOKS:
+        pages[notebook] = rewrite_notebook(notebook.read_text(encoding="utf-8"), results, notebook.name)
     differences = [d for _, found in pages.values() for d in found]
     for difference in differences:
         print(difference)
