@@ -56,7 +56,7 @@ def time_notebook(path: Path, timeout: int = 900) -> dict:
     return {"notebook": path.name, "seconds": seconds, "error": error, "cells": cells}
 
 
-def _with_cache(folder: str | None, run):
+def with_cache(folder: str | None, run):
     """``run()`` with ``GAPNOTES_CACHE_DIR`` set to ``folder`` (None: unchanged), restored afterwards."""
     previous = os.environ.get("GAPNOTES_CACHE_DIR")
     if folder is not None:
@@ -89,12 +89,12 @@ def time_book(cold: bool = True, notebooks: list[Path] | None = None, alone: boo
         results = []
         for path in notebooks:
             with tempfile.TemporaryDirectory(prefix="gapnotes-alone-") as cache:
-                results.append(_with_cache(cache, functools.partial(_timed, path)))
+                results.append(with_cache(cache, functools.partial(_timed, path)))
         return results
     if not cold:
         return [_timed(path) for path in notebooks]
     with tempfile.TemporaryDirectory(prefix="gapnotes-cold-") as cache:
-        return _with_cache(cache, lambda: [_timed(path) for path in notebooks])
+        return with_cache(cache, lambda: [_timed(path) for path in notebooks])
 
 
 def main(argv=None) -> None:

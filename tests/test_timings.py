@@ -64,7 +64,18 @@ def test_every_chapter_states_its_measured_time():
 
 ALONE = {**RESULTS, "rows": RESULTS["rows"] + [
     {"section": "alone", "figure": "chapter 01 alone, cold cache", "value": 185.4},
-    {"section": "ledger", "figure": "ledger --seeds 0-4, cold cache, wall", "value": 299.6}]}
+    {"section": "ledger", "figure": "ledger --seeds 0-4, cold cache, wall", "value": 299.6},
+    {"section": "book", "figure": "chapter 01 warm cache", "value": 12.4},
+    {"section": "book", "figure": "whole book, warm cache", "value": 130.2}]}
+
+
+def test_warm_figures_are_their_own_rows():
+    text = "<!-- time:chapter-01-warm -->?<!-- /time --> <!-- time:book-warm -->?<!-- /time -->"
+    new, differences = timings.rewrite_marked(text, ALONE)
+    assert new == "<!-- time:chapter-01-warm -->12 s<!-- /time --> <!-- time:book-warm -->2 min 10 s<!-- /time -->"
+    assert len(differences) == 2
+    # a warm row is not a chapter of the cold table
+    assert timings.chapter_seconds(ALONE) == {0: 14.6, 1: 101.4}
 
 
 def test_alone_and_ledger_figures_and_notebooks_are_rewritten():

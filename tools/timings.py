@@ -7,7 +7,8 @@ from the ``book`` rows that ``benchmarks/run.py`` wrote:
 * every inline figure marked ``<!-- time:KEY -->…<!-- /time -->`` in the README, ``book/instructor.md``,
   ``benchmarks/README.md`` and the chapters' Markdown cells (their "Estimated time" lines): KEY ``book``
   is the whole cold book ("6 min 25 s"), ``chapter-NN`` one chapter in book order ("42 s"),
-  ``chapter-NN-alone`` one chapter from its own empty cache ("3 min 5 s"), ``ledger`` the cold
+  ``chapter-NN-alone`` one chapter from its own empty cache ("3 min 5 s"), ``chapter-NN-warm`` and
+  ``book-warm`` a second run in book order with every model cached, ``ledger`` the cold
   ``python -m gapnotes.claims --seeds 0-4``, ``machine`` the CPU and date of the measurement,
   ``results-table`` every row of the JSON as a Markdown table (benchmarks/README.md's "Latest
   results"); the comments render neither in the book nor in Jupyter or Colab.
@@ -102,14 +103,18 @@ def marked_value(key: str, results: dict) -> str:
                 f"{machine.get('date', 'undated')}")
     if key == "book":
         return duration_text(_row_value(results, "whole book, cold cache"))
+    if key == "book-warm":
+        return duration_text(_row_value(results, "whole book, warm cache"))
     if key == "ledger":
         return duration_text(_row_value(results, "ledger --seeds 0-4, cold cache, wall"))
-    alone = re.fullmatch(r"chapter-(\d\d)-alone", key)
-    if alone is not None:
-        return duration_text(_row_value(results, f"chapter {alone.group(1)} alone, cold cache"))
+    other = re.fullmatch(r"chapter-(\d\d)-(alone|warm)", key)
+    if other is not None:
+        figure = {"alone": "alone, cold cache", "warm": "warm cache"}[other.group(2)]
+        return duration_text(_row_value(results, f"chapter {other.group(1)} {figure}"))
     match = re.fullmatch(r"chapter-(\d\d)", key)
     if match is None:
-        raise ValueError(f"unknown time marker {key!r}: use book, ledger, machine, chapter-NN or chapter-NN-alone")
+        raise ValueError(f"unknown time marker {key!r}: use book, book-warm, ledger, machine, chapter-NN, "
+                         "chapter-NN-alone or chapter-NN-warm")
     seconds = chapter_seconds(results)
     if int(match.group(1)) not in seconds:
         raise ValueError(f"time marker {key!r}: results.json has no row for that chapter")
