@@ -1,7 +1,7 @@
 """The claims ledger: every central claim of the book, measured per seed and checked.
 
 A :class:`Claim` names what a chapter says (``statement``), what the paper reports
-(``paper``, with its source), how to measure it for one seed on one device (``measure``,
+(``paper``) and where that number is and what its ± means (``source``), how to measure it for one seed on one device (``measure``,
 a dict of named numbers) and the :class:`Check` objects that decide whether it holds.
 The chapters, the "Reproduction report" appendix and the test suite all call
 :func:`run`, so the book shows exactly what is checked.
@@ -91,6 +91,9 @@ class Claim:
     show: tuple
     configs: Callable[[int], list] = field(default=lambda seed: [])
     note: str = ""
+    #: where the paper's number is (section, figure, table, or the authors' file and cell) and what
+    #: its ± means; "—" where no paper reports the claim
+    source: str = ""
 
 
 @dataclass
@@ -127,10 +130,10 @@ class ClaimResult:
         return f"{v.mean():.3f} ± {sd:.3f}"
 
     def to_dict(self) -> dict:
-        """The JSON record: id, chapter, statement, paper, seeds, values, holds (+ checks, device)."""
+        """The JSON record: id, chapter, statement, paper, source, seeds, values, holds (+ checks, device)."""
         return {
             "id": self.claim.id, "chapter": self.claim.chapter, "statement": self.claim.statement,
-            "paper": self.claim.paper, "seeds": list(self.seeds),
+            "paper": self.claim.paper, "source": self.claim.source, "seeds": list(self.seeds),
             "values": [{k: float(v) for k, v in values.items()} for values in self.values],
             "holds": [bool(h) for h in self.holds], "device": self.device,
             "checks": {name: round(m, 2) if np.isfinite(m) else str(m) for name, m in self.margins.items()},
@@ -215,6 +218,10 @@ def _methods():
 
 
 # ------------------------------------------------------------------------------ chapter 0
+#: Liang et al. 2022, Sec. 4.4: the gap of CLIP at its original random initialisation (mean of 3 seeds).
+RANDOM_INIT_GAP = 1.1891
+
+
 def _released(seed, device) -> dict:
     from . import data, metrics
 
@@ -403,27 +410,37 @@ CLAIMS = {claim.id: claim for claim in (
     Claim("released.gap", "0",
           "CLIP's released MSCOCO embeddings keep images and captions apart, and so does a randomly "
           "initialised CLIP.",
-          "Liang et al. 2022, Fig. 1 and released features: gap 0.82 (CLIP), 1.14 (random CLIP)",
+          "Liang et al. 2022: gap 0.82 (pretrained CLIP, 5,000 MSCOCO validation pairs); 1.1891 ± 0.0017 at "
+          "random initialisation",
           _released,
           (Check("gap of CLIP", _key("gap_clip"), ">=", 0.5),
-           Check("|random CLIP gap − 1.14|", lambda v: abs(v["gap_clip_random"] - 1.14), "<=", 0.1)),
+           Check("|random CLIP gap − 1.1891|", lambda v: abs(v["gap_clip_random"] - RANDOM_INIT_GAP), "<=", 0.1)),
           ("gap_clip", "gap_clip_random"),
-          note="Deterministic (released features): the same for every seed."),
+          note="Deterministic (released features): the same for every seed. The released files hold 500 pairs; "
+               "their random-init gap (1.136) is checked against the paper's own random-initialisation figure, "
+               "not against itself.",
+          source="0.82: the embedding-shift experiment, Sec. 4.2 (0.8262 in the authors' "
+                 "Table_1_Implications_CLIP_Zero_Shot/shifting/shift_features.ipynb, cell 12; one run, no ±). "
+                 "1.1891 ± 0.0017: Sec. 4.4, original CLIP initialisation, ± = 95 % interval over 3 seeds "
+                 "(per-seed values in util/gap_amend_std.ipynb)."),
     Claim("cone.init", "1",
           "A randomly initialised CLIP maps images and captions into two narrow cones, apart from each other.",
           "Liang et al. 2022, Fig. 2a: mean cosine 0.72 (random ViT, images), 0.67 (random text "
-          "transformer), MSCOCO",
+          "transformer), 5,000 MSCOCO pairs",
           _cone,
           (Check("mean image cosine", _key("cos_image"), ">=", 0.4),
            Check("mean caption cosine", _key("cos_text"), ">=", 0.4),
            Check("gap at initialisation", _key("gap"), ">=", 0.5)),
           ("cos_image", "cos_text", "gap"),
           note="A random open_clip ViT-B/32 on 32 shapes pairs, not MSCOCO: its cones are narrower than the "
-               "paper's (cos_image, cos_text) and its gap larger than 1.14."),
+               "paper's (cos_image, cos_text) and its gap larger than the paper's 1.19 at random initialisation.",
+          source="Fig. 2a; the values are the means the authors' "
+                 "Figure_2_Cone_Effect/Figure_2a_random_init_real_data/visualize.ipynb prints (cell 5: 0.7172 "
+                 "images, 0.6721 texts; over all pairs of 5,000, no ±)."),
     Claim("temperature.gap-shrinks", "2",
           "The lower the fixed temperature, the larger the gap that contrastive training keeps.",
-          "Liang et al. 2022, Sec. 4 (CLIP fine-tuned on MSCOCO at fixed τ): gap 1.00, 0.80, 0.30, 0.24 "
-          "at τ = 1/100, 1/50, 1/10, 1",
+          "Liang et al. 2022, the authors' sweep (CLIP fine-tuned on MSCOCO at fixed τ): gap 1.00, 0.80, 0.30, "
+          "0.24 at τ = 1/100, 1/50, 1/10, 1, while image R@1 falls from 0.209 (τ = 1/50) to 0.021 (τ = 1)",
           _temperature,
           (Check("gap(τ=1/100) − gap(τ=1)", _diff("gap_tau_1/100", "gap_tau_1"), ">=", 0.3),
            Check("gap(τ=1/100) − gap(τ=1/10)", _diff("gap_tau_1/100", "gap_tau_1/10"), ">=", 0.05),
@@ -431,12 +448,16 @@ CLAIMS = {claim.id: claim for claim in (
           tuple(f"gap_tau_{name}" for name in TEMPERATURES),
           configs=_temperature_configs,
           note="Same order, much smaller gaps than the paper's at τ = 1/10 and 1: complete captions never "
-               "mismatch their image, the force that keeps a gap."),
+               "mismatch their image, the force that keeps a gap.",
+          source="Not in the paper's text: the authors' "
+                 "Table_1_Implications_CLIP_Zero_Shot/shifting/shift_features.ipynb, cell 12, a sweep over six τ "
+                 "(1/100, 1/50, 1/30, 1/20, 1/10, 1; gaps 1.0006, 0.7961, 0.6352, 0.5524, 0.3028, 0.2384; image "
+                 "R@1 0.1836, 0.2090, 0.2048, 0.1772, 0.1896, 0.0214); one run per τ, no ±."),
     Claim("init.reappears", "2",
           "Started without a gap (the amended initialisation), training on captions that name only the "
           "shape opens a gap again.",
-          "Liang et al. 2022, Sec. 4.1 (util/gap_amend_std.ipynb, 3 seeds): 0.039 ± 0.012 → 0.746 ± 0.021 "
-          "amended; 1.189 → 1.299 original",
+          "Liang et al. 2022, Sec. 4.4: amended 0.0388 ± 0.0351 → 0.7457 ± 0.0633; original 1.1891 ± 0.0017 → "
+          "1.2991 ± 0.0389",
           _init,
           (Check("gap at step 0, amended / original", lambda v: v["gap_init_amended"] / v["gap_init_original"],
                  "<=", 0.25),
@@ -448,14 +469,19 @@ CLAIMS = {claim.id: claim for claim in (
           note="Our amended start is well above the paper's 0.04: the tiny ViT's image cone at initialisation "
                "is nearly a point while the text cone is wide, and a rotation cannot shrink the difference of "
                "the centres' lengths (centre_length_difference). The gap comes back, less far than the "
-               "paper's 0.75."),
+               "paper's 0.75. The toy's original start behaves unlike the paper's too: its gap shrinks during "
+               "training (gap_init_original → gap_trained_original) where the paper's grows (1.189 → 1.299).",
+          source="Sec. 4.4, ± = 95 % interval over 3 seeds (recomputed from the per-seed values in the authors' "
+                 "util/gap_amend_std.ipynb, which prints population sds instead: amended 0.0388 ± 0.0115 → "
+                 "0.7457 ± 0.0208, original 1.1891 ± 0.0006 → 1.2991 ± 0.0128)."),
     Claim("imbalance.widens", "2",
           "Captions that name less of the image leave a larger gap.",
           "— (neither paper; Schrodi et al. 2025 relate information imbalance to the gap)",
           _imbalance,
           (Check("gap(1 named) − gap(4 named)", _diff("gap_1_named", "gap_4_named"), ">=", 0.2),),
           ("gap_1_named", "gap_4_named"),
-          configs=_imbalance_configs),
+          configs=_imbalance_configs,
+          source="— (our own claim; Schrodi et al. 2025 for the idea, no number is compared)"),
     Claim("matters.retrieval-vs-clustering", "3",
           "Closing a trained model's gap (per-modality centering) lifts pooled clustering by colour far more "
           "than it moves retrieval.",
@@ -466,7 +492,9 @@ CLAIMS = {claim.id: claim for claim in (
           ("gap", "gap_closed", "v_gap", "v_closed", "r1_gap", "r1_closed"),
           configs=_matters_configs,
           note="R@1 is not flat on the toy: centering costs a few points of it (r1_gap → r1_closed), far less "
-               "than clustering gains; the paper's R@1 is flat."),
+               "than clustering gains; the paper's R@1 is flat.",
+          source="Fig. 1 of the 2026 paper (also clus_vs_ret.png in the authors' ispamm/ModGap README): a "
+                 "qualitative trend, no number is compared."),
     Claim("closing.group-wise", "4",
           "Under information imbalance, ModGap (the authors' weight schedule) closes most of CLIP's gap and "
           "clusters the pooled embeddings by shape far better, while retrieval barely moves.",
@@ -481,7 +509,10 @@ CLAIMS = {claim.id: claim for claim in (
           configs=_closing_configs,
           note="Higher absolute V-measures (five shapes are easier groups than MSCOCO's categories); the "
                "regime matters: partial captions and 300 steps (trained longer, CLIP-LT closes much of its own "
-               "gap and the gain shrinks)."),
+               "gap and the gain shrinks).",
+          source="The 2026 paper's two-modal MSCOCO results (a single training run per method as the book "
+                 "quotes them, no ±); these numbers are not in the authors' repository (ispamm/ModGap has the "
+                 "code only) and were not re-checked against the paper's text for this book."),
     Claim("closing.complete-captions", "4",
           "With complete captions CLIP-LT's gap is smaller and closing it gains less clustering.",
           "— (the paper has no complete-caption control)",
@@ -490,14 +521,16 @@ CLAIMS = {claim.id: claim for claim in (
                  ">=", 0.2),
            Check("V gain, partial − complete", _diff("v_gain_partial", "v_gain_complete"), ">=", 0.1)),
           ("gap_clip_lt_complete", "gap_clip_lt_partial", "v_gain_complete", "v_gain_partial"),
-          configs=_complete_configs),
+          configs=_complete_configs,
+          source="— (a control of our own; no number is compared)"),
     Claim("closing.failure", "4",
           "Aligning images onto captions that rarely name the colour destroys clustering by colour.",
           "— (the paper reports no such case)",
           _failure,
           (Check("V-measure loss (colour)", _diff("v_colour_clip_lt", "v_colour_modgap"), ">=", 0.1),),
           ("v_colour_clip_lt", "v_colour_modgap"),
-          configs=_closing_configs),
+          configs=_closing_configs,
+          source="— (a case of our own; no number is compared)"),
     Claim("nmodal.closes", "5",
           "With three modalities, the n-modal ModGap loss closes every pairwise gap that pairwise CLIP keeps "
           "open.",
@@ -510,7 +543,9 @@ CLAIMS = {claim.id: claim for claim in (
           configs=_nmodal_configs,
           note="The pooled clustering gain the paper reports is not robust on the toy: ModGap's V-measure "
                "by colour (v_modgap) swings between seeds and is below pairwise CLIP's in some, so it is shown, "
-               "not claimed."),
+               "not claimed.",
+          source="The 2026 paper's three-modal (MSR-VTT) results, qualitatively: no number is compared; "
+                 "the authors' repository holds only the two-modal code."),
 )}
 
 
@@ -645,14 +680,15 @@ def run(ids=None, seeds=SEEDS, device=None, progress: bool | None = None) -> lis
 
 
 def report_table(results):
-    """The ledger as a DataFrame: claim, chapter, paper's number, ours (mean ± sd), holds k/n, robust."""
+    """The ledger as a DataFrame: claim, chapter, paper's number, its source, ours (mean ± sd), holds k/n, robust."""
     import pandas as pd
 
     rows = []
     for r in results:
         ours = "; ".join(f"{name} {r.summary(name)}" for name in r.claim.show)
         weakest = min(r.margins.values())
-        rows.append({"claim": r.claim.id, "chapter": r.claim.chapter, "paper": r.claim.paper, "ours (mean ± sd)": ours,
+        rows.append({"claim": r.claim.id, "chapter": r.claim.chapter, "paper": r.claim.paper,
+                     "source": r.claim.source, "ours (mean ± sd)": ours,
                      "holds": f"{sum(r.holds)}/{len(r.holds)}",
                      "weakest effect (sds)": round(weakest, 1) if np.isfinite(weakest) else weakest,
                      "robust": r.robust})
@@ -677,7 +713,7 @@ def main(argv=None) -> int:
     import pandas as pd
 
     with pd.option_context("display.max_colwidth", 80, "display.width", 200):
-        print(report_table(results).drop(columns="paper").to_string())
+        print(report_table(results).drop(columns=["paper", "source"]).to_string())
     for r in results:
         for seed, values, ok in zip(r.seeds, r.values, r.holds):
             if not ok:

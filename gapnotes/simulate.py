@@ -28,7 +28,8 @@ def sphere_toy_points(delta_theta_deg: float, swap: bool = True):
 
     Images lie on the equator at :data:`SPHERE_AZIMUTHS`; texts at the same azimuths
     but polar angle 90° + Δθ (Δθ > 0 moves them south). With ``swap`` the captions of
-    images 0 and 1 are exchanged: one mismatched pair, as noisy real data has.
+    images 0 and 1 are exchanged: two mismatched pairs, (I0, T0) and (I1, T1), as in Liang et al. (2022,
+    Sec. 4.3 and Fig. 3) and as noisy real data has.
     """
     dt = np.deg2rad(check_float(delta_theta_deg, "delta_theta_deg"))
     if abs(dt) > np.pi / 2 + 1e-12:

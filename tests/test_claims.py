@@ -49,6 +49,20 @@ def test_registry_is_complete():
         assert all(check.op in (">=", "<=") for check in claim.checks)
 
 
+def test_every_claim_names_the_source_of_the_papers_number():
+    """A number attributed to a paper says where it is and what its ± means (or '—': no paper number)."""
+    for claim in claims.CLAIMS.values():
+        assert claim.source.strip(), f"{claim.id} has no source"
+        if claim.paper.startswith("—"):
+            assert claim.source.startswith("—"), f"{claim.id}: no paper number, so its source should say '—'"
+        elif "±" in claim.paper:
+            assert "95 %" in claim.source or " sd" in claim.source, f"{claim.id}: say what the ± means"
+    result = claims.ClaimResult(claims.CLAIMS["released.gap"], [0], [{"gap_clip": 0.85, "gap_clip_random": 1.14}],
+                                [True], "cpu")
+    assert result.to_dict()["source"] == claims.CLAIMS["released.gap"].source
+    assert "source" in claims.report_table([result]).columns
+
+
 def test_check_margins_follow_the_robustness_rule():
     effect = claims.Check("gain", lambda v: v["g"], ">=", 0.1)
     seeds = [{"g": g} for g in (0.30, 0.32, 0.28, 0.31, 0.29)]
