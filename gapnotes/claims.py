@@ -471,9 +471,9 @@ CLAIMS = {claim.id: claim for claim in (
                "the centres' lengths (centre_length_difference). The gap comes back, less far than the "
                "paper's 0.75. The toy's original start behaves unlike the paper's too: its gap shrinks during "
                "training (gap_init_original → gap_trained_original) where the paper's grows (1.189 → 1.299).",
-          source="Sec. 4.4, ± = 95 % interval over 3 seeds (recomputed from the per-seed values in the authors' "
-                 "util/gap_amend_std.ipynb, which prints population sds instead: amended 0.0388 ± 0.0115 → "
-                 "0.7457 ± 0.0208, original 1.1891 ± 0.0006 → 1.2991 ± 0.0128)."),
+          source="Sec. 4.4, ± = 95 % interval over 3 seeds (t-intervals of the per-seed values in the authors' "
+                 "util/gap_amend_std.ipynb give the same numbers; that notebook prints population sds instead: "
+                 "amended 0.0388 ± 0.0115 → 0.7457 ± 0.0208, original 1.1891 ± 0.0006 → 1.2991 ± 0.0128)."),
     Claim("imbalance.widens", "2",
           "Captions that name less of the image leave a larger gap.",
           "— (neither paper; Schrodi et al. 2025 relate information imbalance to the gap)",
