@@ -118,7 +118,7 @@ def marked_value(key: str, results: dict) -> str:
     seconds = chapter_seconds(results)
     if int(match.group(1)) not in seconds:
         raise ValueError(f"time marker {key!r}: results.json has no row for that chapter")
-    return f"{seconds[int(match.group(1))]:.0f} s"  # as in the README's table
+    return duration_text(seconds[int(match.group(1))])  # as the other figures of a sentence
 
 
 def rewrite_marked(text: str, results: dict, page: str = "page") -> tuple[str, list[str]]:
