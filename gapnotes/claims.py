@@ -641,9 +641,9 @@ def configs(ids=None, seeds=SEEDS) -> list:
     """
     from .train import cache_key
 
-    needed = {}
+    needed, seeds = {}, _seed_list(seeds)
     for claim in _claims(ids):
-        for seed in _seed_list(seeds):
+        for seed in seeds:
             for config in claim.configs(seed):
                 needed.setdefault(cache_key(config), config)
     return list(needed.values())

@@ -177,6 +177,25 @@ def cosine_increase_probability(input_cosine: float, norm_ratio: float = 1.0, wi
     return float(np.mean((cos_out > c) & (norms > 0)))
 
 
+def theorem1_grid(input_cosines, norm_ratios=(1.0, 2.0), widths=(8, 64, 1024), dim_in: int = 16,
+                  n_trials: int = 400, seed: int = 1):
+    """:func:`cosine_increase_probability` over a grid of input cosines, norm ratios and widths.
+
+    Returns a DataFrame with one row per (norm ratio r, width, input cosine), in that nesting order,
+    and columns ``input cosine``, ``width``, ``r``, ``P(cosine increases)``. Every cell uses the same
+    ``dim_in``, ``n_trials`` and ``seed``.
+    """
+    import pandas as pd
+
+    rows = [{"input cosine": c, "width": w, "r": r,
+             "P(cosine increases)": cosine_increase_probability(c, norm_ratio=r, width=w, dim_in=dim_in,
+                                                                 n_trials=n_trials, seed=seed)}
+            for r in norm_ratios for w in widths for c in input_cosines]
+    if not rows:
+        raise ValueError("input_cosines, norm_ratios and widths must each hold at least one value")
+    return pd.DataFrame(rows)
+
+
 def cap_fraction(angle_deg, dim: int) -> float:
     """Fraction of the unit sphere S^{dim−1} ⊂ R^dim within ``angle_deg`` of a fixed pole.
 

@@ -13,7 +13,8 @@ from .geometry import fit_posthoc
 from .synthetic import ShapesPairs, class_prompts, make_shapes
 from .tasks import evaluate_space
 
-__all__ = ["METHODS", "ABLATION", "Benchmark", "benchmark", "score"]
+__all__ = ["METHODS", "ABLATION", "TAU_SWEEP", "CURVE_METHODS", "Benchmark", "benchmark", "score",
+           "chapter_runs"]
 
 #: Training-time methods compared in chapter 4, as overrides of :class:`gapnotes.train.TrainConfig`.
 METHODS = {
@@ -37,6 +38,26 @@ ABLATION = {
     "InfoNCE + ATP + CU (ModGap)": _MODGAP,
     "ModGap, scheduled weights": METHODS["ModGap (scheduled)"],
 }
+
+
+#: Chapter 4's fixed temperatures for ModGap (METHODS["ModGap"] trains at the middle one).
+TAU_SWEEP = (0.05, 0.1, 0.2)
+#: The methods whose training curves chapter 4 plots (seed 0, partial captions).
+CURVE_METHODS = ("CLIP-LT", "CLIP-FT", "ModGap", "ModGap (scheduled)")
+
+
+def chapter_runs(base, partial_detail: int) -> list:
+    """The configs chapter 4 trains for its own figures, seed 0 each.
+
+    The ablation (:data:`ABLATION`) and ModGap at every τ of :data:`TAU_SWEEP`, on ``base``'s
+    captions; every method of :data:`CURVE_METHODS` on captions naming ``partial_detail``
+    attributes. A config may repeat one of the ledger's; :func:`gapnotes.train.train_many` trains it once.
+    """
+    partial = base.replace(caption_detail=partial_detail)
+    modgap = METHODS["ModGap"]
+    return ([base.replace(**overrides) for overrides in ABLATION.values()]
+            + [base.replace(**{**modgap, "temperature": tau}) for tau in TAU_SWEEP]
+            + [partial.replace(**METHODS[method]) for method in CURVE_METHODS])
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import datasets, embed, geometry, metrics, tasks
+from . import datasets, embed, metrics, tasks
 from .data import DataUnavailableError, cache_dir, sha256_of
 from .models import PretrainedUnavailableError, load_pretrained, save_open_clip_checkpoint
+from .tasks import zero_shot_vs_shift  # re-exported: the appendix's name for it
 
-__all__ = ["Prepared", "prepare_model", "prepare_dataset", "measure", "zero_shot_vs_shift"]
+__all__ = ["Prepared", "prepare_model", "prepare_dataset", "measure", "measure_families", "results_table",
+           "zero_shot_vs_shift"]
 
 #: The shifts λ tried by :func:`measure` (chosen on the validation half).
 LAMBDAS = tuple(float(v) for v in np.round(np.linspace(-0.6, 0.6, 13), 2))
@@ -90,13 +92,6 @@ def prepare_dataset(name: str, preprocess, allow_download: bool = False, n_fallb
                     True, extra={"dataset": data, "classes": list(data.classes), "id": f"shapes-{n_fallback}"})
 
 
-def zero_shot_vs_shift(images, labels, prompts, direction, lambdas):
-    """Zero-shot accuracy after moving images by −½λ and prompts by +½λ along ``direction``."""
-    return {float(lam): tasks.zero_shot_accuracy(geometry.shift_along(images, direction, -lam / 2),
-                                                 geometry.shift_along(prompts, direction, lam / 2), labels)
-            for lam in lambdas}
-
-
 def measure(model: Prepared, data: Prepared, n_images: int = 2000, template: str = "a photo of a {}",
             lambdas=LAMBDAS, seed: int = 0) -> dict:
     """The appendix's measurements for one model on one data set.
@@ -140,3 +135,32 @@ def measure(model: Prepared, data: Prepared, n_images: int = 2000, template: str
         "seconds": None if cached else seconds,
         "images_per_second": None if cached else n / seconds,
     }
+
+
+def measure_families(families: dict, dataset: str, n_images: int = 2000, allow_download: bool = False,
+                     verbose: bool = True) -> dict:
+    """:func:`measure` for every model of ``families`` (label → :class:`Prepared` model) on ``dataset``.
+
+    Each family preprocesses images its own way (size, normalisation), so the data set is prepared
+    again with each family's transform. With ``verbose`` one line per family says how many images
+    were embedded and how fast (or that they came from the cache). Returns label → measure's dict.
+    """
+    if not isinstance(families, dict) or not families:
+        raise ValueError("families must be a non-empty dict of label -> Prepared model")
+    results = {}
+    for label, model in families.items():
+        data = prepare_dataset(dataset, model.preprocess, allow_download=allow_download)
+        results[label] = measure(model, data, n_images=n_images)
+        speed = results[label]["images_per_second"]
+        if verbose:
+            print(f"{label}: embedded {results[label]['n_images']} images",
+                  f"at {speed:.0f} images/s" if speed else "(from the cache)")
+    return results
+
+
+def results_table(results: dict):
+    """The scalar measurements of :func:`measure_families`' results, one column per family (a DataFrame)."""
+    import pandas as pd
+
+    skipped = ("curve", "seconds", "images_per_second")
+    return pd.DataFrame({label: {k: v for k, v in r.items() if k not in skipped} for label, r in results.items()})

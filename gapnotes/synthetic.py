@@ -25,7 +25,8 @@ import numpy as np
 
 from ._validation import check_int
 
-__all__ = ["SHAPES", "COLOURS", "SIZES", "POSITIONS", "ShapesPairs", "make_shapes", "make_splits", "class_prompts"]
+__all__ = ["SHAPES", "COLOURS", "SIZES", "POSITIONS", "ShapesPairs", "make_shapes", "make_splits", "class_prompts",
+           "distractor_prompts"]
 
 SHAPES = ("circle", "square", "triangle", "cross", "ring")
 COLOURS = ("red", "green", "blue", "yellow", "purple", "cyan")
@@ -260,3 +261,17 @@ def class_prompts(by: str = "shape", template: str = "a photo of a {}") -> list:
     """Zero-shot prompts, one per class, e.g. ``"a photo of a circle"``."""
     names = ShapesPairs(np.zeros((0, 3, 1, 1)), [], {}, np.zeros((0, 4), bool)).class_names(by)
     return [template.format(name) for name in names]
+
+
+def distractor_prompts(colours=("pink", "orange", "white"), shapes=("star", "heart", "hexagon"),
+                       template: str = "a photo of a {} {}") -> list:
+    """Prompts for objects the data set never holds, one per (colour, shape), colours outermost.
+
+    A zero-shot prediction that lands on one of them went to the wrong *kind* of class (chapter 3's
+    bias measurement). Raises ValueError if a colour or shape does occur in the data.
+    """
+    colours, shapes = list(colours), list(shapes)
+    present = sorted({*colours} & {*COLOURS} | {*shapes} & {*SHAPES})
+    if not colours or not shapes or present:
+        raise ValueError(f"colours and shapes must be non-empty and absent from the data set; present: {present}")
+    return [template.format(colour, shape) for colour in colours for shape in shapes]

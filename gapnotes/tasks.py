@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._validation import as_embeddings, as_labels, check_int, check_same_rows
-from .geometry import _normalized, center_modalities, shift_along_gap
+from .geometry import _normalized, center_modalities, shift_along, shift_along_gap
 from .metrics import (
     clustering_scores,
     gap_vector,
@@ -26,6 +26,9 @@ __all__ = [
     "scatter_decomposition",
     "zero_shot_predictions",
     "zero_shot_accuracy",
+    "shifted_zero_shot",
+    "distractor_share",
+    "zero_shot_vs_shift",
     "mixed_modality_search",
     "gap_direction",
     "evaluate_space",
@@ -107,6 +110,46 @@ def zero_shot_accuracy(images, class_embeddings, labels) -> float:
     pred = zero_shot_predictions(images, class_embeddings)
     labels = as_labels(labels, "labels", len(pred), "images")
     return float(np.mean(pred == labels))
+
+
+def shifted_zero_shot(images, class_embeddings, direction, lambdas) -> dict:
+    """λ → zero-shot predictions (N,) after moving the images by −½λ and the class embeddings by +½λ.
+
+    Both move along the unit ``direction`` (D,) and are re-normalised
+    (:func:`gapnotes.geometry.shift_along`); with ``direction`` from :func:`gap_direction` (from
+    the texts to the images), λ > 0 closes the gap and λ < 0 widens it. Keys are floats.
+    """
+    lambdas = [float(lam) for lam in np.atleast_1d(np.asarray(lambdas, dtype=float))]
+    if not lambdas or not all(np.isfinite(lambdas)):
+        raise ValueError(f"lambdas must be a non-empty list of finite numbers, got {lambdas}")
+    return {lam: zero_shot_predictions(shift_along(images, direction, -lam / 2),
+                                       shift_along(class_embeddings, direction, lam / 2))
+            for lam in lambdas}
+
+
+def distractor_share(images, class_embeddings, is_distractor, direction, lambdas) -> dict:
+    """λ → fraction of images whose zero-shot class is a distractor, after :func:`shifted_zero_shot`.
+
+    ``is_distractor`` (K,) marks the class embeddings that name no class of the data (prompts for
+    objects that never occur): a measure of predictions that go to the wrong *kind* of class.
+    """
+    flags = np.asarray(is_distractor)
+    classes = as_embeddings(class_embeddings, "class_embeddings")
+    if flags.dtype != bool or flags.shape != (len(classes),):
+        raise ValueError(f"is_distractor must be a boolean array of length {len(classes)} (one per class "
+                         f"embedding), got dtype {flags.dtype} and shape {flags.shape}")
+    return {lam: float(flags[pred].mean())
+            for lam, pred in shifted_zero_shot(images, classes, direction, lambdas).items()}
+
+
+def zero_shot_vs_shift(images, labels, prompts, direction, lambdas) -> dict:
+    """λ → zero-shot accuracy after :func:`shifted_zero_shot` (images −½λ, prompts +½λ along ``direction``).
+
+    ``labels`` (N,) index the rows of ``prompts``.
+    """
+    labels = as_labels(labels, "labels", len(as_embeddings(images, "images")), "images")
+    return {lam: float(np.mean(pred == labels))
+            for lam, pred in shifted_zero_shot(images, prompts, direction, lambdas).items()}
 
 
 def mixed_modality_search(queries, query_labels, corpus_x, labels_x, corpus_y, labels_y, k: int = 20,

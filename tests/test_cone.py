@@ -64,3 +64,15 @@ def test_bad_arguments():
         cone.random_mlp(np.ones((2, 3)), depth=0)
     with pytest.raises(ValueError, match="angle_deg"):
         cone.cap_fraction(200, 3)
+
+
+def test_theorem1_grid_is_the_probability_at_every_point():
+    grid = cone.theorem1_grid([0.0, 0.9], norm_ratios=(1.0, 2.0), widths=(8, 64), dim_in=8, n_trials=20, seed=3)
+    assert list(grid.columns) == ["input cosine", "width", "r", "P(cosine increases)"] and len(grid) == 8
+    assert grid[["r", "width", "input cosine"]].iloc[:3].values.tolist() == [[1.0, 8, 0.0], [1.0, 8, 0.9],
+                                                                            [1.0, 64, 0.0]]
+    for row in grid.itertuples(index=False):
+        assert row[3] == cone.cosine_increase_probability(row[0], norm_ratio=row[2], width=row[1], dim_in=8,
+                                                          n_trials=20, seed=3)
+    with pytest.raises(ValueError, match="at least one value"):
+        cone.theorem1_grid([], widths=(8,))

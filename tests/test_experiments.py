@@ -19,3 +19,17 @@ def test_score_keys_and_posthoc(tmp_path, monkeypatch):
     centred = experiments.score(result, bench, posthoc="center")
     assert centred["gap"] < plain["gap"] or plain["gap"] < 0.05
     assert set(experiments.METHODS) >= {"CLIP-LT", "CLIP-FT", "ModGap"}
+
+
+def test_chapter_runs_cover_the_ablation_the_taus_and_the_curves():
+    from gapnotes.train import cache_key
+
+    base = TrainConfig()
+    runs = experiments.chapter_runs(base, 2)
+    keys = {cache_key(c) for c in runs}
+    assert {cache_key(base.replace(**o)) for o in experiments.ABLATION.values()} <= keys
+    modgap = experiments.METHODS["ModGap"]
+    assert {cache_key(base.replace(**{**modgap, "temperature": t})) for t in experiments.TAU_SWEEP} <= keys
+    partial = base.replace(caption_detail=2)
+    assert {cache_key(partial.replace(**experiments.METHODS[m])) for m in experiments.CURVE_METHODS} <= keys
+    assert all(c.seed == 0 for c in runs)

@@ -131,5 +131,11 @@ def test_prepare_falls_back_offline_through_the_same_loaders(isolated, monkeypat
     assert result["n_images"] == 40 and result["n_test"] == 20 and 0 <= result["zero_shot"] <= 1
     assert set(result["curve"]) == set(pretrained.LAMBDAS)
     assert pretrained.measure(model, data, n_images=40)["seconds"] is None  # second pass: from the cache
+    families = pretrained.measure_families({"tiny": model}, "cifar10", n_images=40, verbose=False)
+    table = pretrained.results_table(families)
+    assert list(table.columns) == ["tiny"] and "curve" not in table.index
+    assert table.loc["zero_shot", "tiny"] == pytest.approx(families["tiny"]["zero_shot"])
+    with pytest.raises(ValueError, match="families"):
+        pretrained.measure_families({}, "cifar10")
     with pytest.raises(ValueError, match="fallback"):
         pretrained.prepare_model("ViT-B-32", "openai", fallback="tertiary")

@@ -86,3 +86,12 @@ def test_sketches_are_coloured_outlines():
         colours = np.unique(sk[i].reshape(3, -1)[:, lit[i].ravel()].T, axis=0)
         np.testing.assert_allclose(colours, synthetic._RGB[d.attributes["colour"][i]][None])
     assert d.subset(np.array([1, 2])).sketches().shape == (2, 3, 32, 32)
+
+
+def test_distractor_prompts_name_only_absent_objects():
+    from gapnotes import synthetic
+
+    prompts = synthetic.distractor_prompts()
+    assert prompts[:2] == ["a photo of a pink star", "a photo of a pink heart"] and len(prompts) == 9
+    with pytest.raises(ValueError, match="red"):
+        synthetic.distractor_prompts(colours=("red",))

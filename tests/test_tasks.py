@@ -90,3 +90,27 @@ def test_multimodal_report(rng):
     assert set(out["clustering"]) >= {"v_measure", "nmi", "ari"}
     with pytest.raises(ValueError, match="embeddings\\['b'\\]"):
         tasks.multimodal_report({"a": emb["a"], "b": emb["b"][:5]}, np.arange(90))
+
+
+def test_shifted_zero_shot_scores_are_the_hand_computation(pair, rng):
+    x, y = pair
+    prompts = y[:5]
+    labels = rng.integers(0, 5, len(x))
+    d = tasks.gap_direction(x, y)
+    lambdas = np.array([-0.5, 0.0, 0.8])
+    by_hand = {lam: tasks.zero_shot_predictions(geometry.shift_along(x, d, -lam / 2),
+                                                geometry.shift_along(prompts, d, lam / 2)) for lam in lambdas}
+    predictions = tasks.shifted_zero_shot(x, prompts, d, lambdas)
+    assert list(predictions) == [-0.5, 0.0, 0.8]
+    assert all(np.array_equal(predictions[lam], by_hand[lam]) for lam in lambdas)
+    accuracy = tasks.zero_shot_vs_shift(x, labels, prompts, d, lambdas)
+    assert accuracy[0.0] == tasks.zero_shot_accuracy(x, prompts, labels)
+    flags = np.array([False, False, False, True, True])
+    share = tasks.distractor_share(x, prompts, flags, d, lambdas)
+    assert all(share[lam] == flags[by_hand[lam]].mean() for lam in lambdas)
+    with pytest.raises(ValueError, match="is_distractor must be a boolean array of length 5"):
+        tasks.distractor_share(x, prompts, flags[:4], d, lambdas)
+    with pytest.raises(ValueError, match="lambdas"):
+        tasks.shifted_zero_shot(x, prompts, d, [])
+    with pytest.raises(ValueError, match="labels"):
+        tasks.zero_shot_vs_shift(x, labels[:3], prompts, d, lambdas)

@@ -86,6 +86,11 @@ def results_table(results: dict) -> str:
     return "\n".join(lines) + "\n\n"
 
 
+#: marker keys that name one row of results.json (its ``figure``, as ``benchmarks/run.py`` writes it)
+_ONE_ROW = {"book": "whole book, cold cache", "book-warm": "whole book, warm cache",
+            "ledger": "ledger --seeds 0-4, cold cache, wall"}
+
+
 def _row_value(results: dict, figure: str) -> float:
     rows = [r for r in results.get("rows", []) if r.get("figure") == figure and r.get("value") is not None]
     if not rows:
@@ -101,12 +106,8 @@ def marked_value(key: str, results: dict) -> str:
         machine = results.get("machine", {})
         return (f"{machine.get('cpu', 'unknown CPU')}, {machine.get('cores', '?')} cores, "
                 f"{machine.get('date', 'undated')}")
-    if key == "book":
-        return duration_text(_row_value(results, "whole book, cold cache"))
-    if key == "book-warm":
-        return duration_text(_row_value(results, "whole book, warm cache"))
-    if key == "ledger":
-        return duration_text(_row_value(results, "ledger --seeds 0-4, cold cache, wall"))
+    if key in _ONE_ROW:
+        return duration_text(_row_value(results, _ONE_ROW[key]))
     other = re.fullmatch(r"chapter-(\d\d)-(alone|warm)", key)
     if other is not None:
         figure = {"alone": "alone, cold cache", "warm": "warm cache"}[other.group(2)]
