@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_embeddings, check_float, check_same_rows
+from ._validation import as_embeddings, check_float, check_int, check_same_rows
 
-__all__ = ["SPHERE_AZIMUTHS", "sphere_toy_points", "sphere_toy_loss", "sphere_toy_curves", "shift_loss_landscape"]
+__all__ = ["SPHERE_AZIMUTHS", "sphere_toy_points", "sphere_toy_loss", "sphere_toy_curves", "shift_loss_landscape",
+           "landscape_minima", "AUTHORS_SHIFTS", "AUTHORS_TEMPERATURES", "AUTHORS_BATCH_SIZE"]
 
 #: Azimuths (degrees) of the six image points of the paper's Fig. 3e–g.
 SPHERE_AZIMUTHS = (-20.0, 0.0, 20.0, 40.0, 60.0, 80.0)
@@ -72,28 +73,78 @@ def sphere_toy_curves(temperatures=(1 / 100, 1 / 50, 1 / 35, 1 / 5, 1.0), deltas
     return pd.DataFrame(rows)
 
 
-def shift_loss_landscape(x, y, lambdas, temperatures=(1 / 100, 1 / 50, 1.0)):
+#: Liang et al.'s loss-vs-shift protocol, as their Figure_3_Contrastive_Learning/
+#: plot_optimization_exp.ipynb runs it on 5,000 MSCOCO validation pairs: shifts λ from −5 to
+#: 4.75 in steps of 0.25, logit scales 100, 50, 30, 20, 10 and 1, consecutive batches of 50 pairs.
+AUTHORS_SHIFTS = tuple(np.arange(-5.0, 5.0, 0.25).round(2))
+AUTHORS_TEMPERATURES = (1 / 100, 1 / 50, 1 / 30, 1 / 20, 1 / 10, 1.0)
+AUTHORS_BATCH_SIZE = 50
+
+
+def shift_loss_landscape(x, y, lambdas, temperatures=(1 / 100, 1 / 50, 1.0), batch_size: int | None = None):
     """Contrastive loss after shifting the modalities along the gap by each λ.
 
-    For every λ the pairs are moved with :func:`gapnotes.geometry.shift_along_gap` and the
-    symmetric InfoNCE loss at each τ is computed on all pairs, together with the new gap.
+    For every λ the pairs are moved with :func:`gapnotes.geometry.shift_along_gap` (x̂ − ½λĝ,
+    ŷ + ½λĝ, renormalised; the authors' shift) and the symmetric InfoNCE loss at each τ is
+    computed, together with the new gap. With ``batch_size`` the loss is the mean over
+    consecutive batches of that many pairs (the authors use 50; a leftover shorter batch is
+    dropped, as in their notebook); ``None`` scores all pairs as one batch.
 
-    Returns a DataFrame with columns ``lam``, ``gap``, ``temperature``, ``loss``.
+    Differences from the authors' notebook: their second cross-entropy term is computed on
+    ``logits_per_text.T``, which is the image→text logits again, so the loss they plot is the
+    image→text cross-entropy alone; here it is the symmetric loss the paper's text describes.
+    Their x axis signs the centre distance by the first principal component; ``signed_gap`` here
+    signs it by the original gap direction (the same sign: both flip when the centres cross).
+
+    Returns a DataFrame with columns ``lam``, ``gap``, ``signed_gap``, ``temperature``, ``loss``.
     """
     import pandas as pd
 
     from .geometry import shift_along_gap
-    from .metrics import modality_gap
+    from .metrics import gap_vector
 
     x = as_embeddings(x, "x")
     y = as_embeddings(y, "y")
     check_same_rows(x, y, "x", "y")
+    if batch_size is not None:
+        batch_size = check_int(batch_size, "batch_size", minimum=2)
+        if batch_size > len(x):
+            raise ValueError(f"batch_size={batch_size} exceeds the number of pairs ({len(x)})")
+    n_batches = 1 if batch_size is None else len(x) // batch_size
+    size = len(x) if batch_size is None else batch_size
+    direction = gap_vector(x, y)  # only its sign is used: which side the image centre is on
     rows = []
     for lam in np.asarray(lambdas, dtype=float):
         sx, sy = shift_along_gap(x, y, float(lam))
         sx, sy = sx.astype(np.float64), sy.astype(np.float64)
-        gap = modality_gap(sx, sy)
+        difference = gap_vector(sx, sy)
+        gap = float(np.linalg.norm(difference))
+        signed = gap if float(difference @ direction) >= 0 else -gap
         for tau in temperatures:
-            rows.append({"lam": float(lam), "gap": gap, "temperature": float(tau),
-                         "loss": _contrastive_loss_np(sx, sy, float(tau))})
+            loss = np.mean([_contrastive_loss_np(sx[b * size:(b + 1) * size], sy[b * size:(b + 1) * size],
+                                                 float(tau)) for b in range(n_batches)])
+            rows.append({"lam": float(lam), "gap": gap, "signed_gap": signed, "temperature": float(tau),
+                         "loss": float(loss)})
     return pd.DataFrame(rows)
+
+
+def landscape_minima(landscape, by=("temperature",)):
+    """Where each curve of :func:`shift_loss_landscape` is lowest, and how flat it is.
+
+    ``landscape`` is its DataFrame (optionally with more key columns, e.g. ``model``, named in
+    ``by``). Returns one row per group: ``lam``, ``gap`` and ``signed_gap`` at the lowest loss,
+    that ``loss``, the loss at λ = 0 (``loss_unshifted``, NaN when λ = 0 is not on the grid) and
+    ``loss_range`` (highest − lowest loss: near 0 means the loss barely cares where the
+    modalities sit, and the minimum's position means little).
+    """
+    by = [by] if isinstance(by, str) else list(by)
+    missing = [c for c in [*by, "lam", "gap", "signed_gap", "loss"] if c not in landscape]
+    if missing:
+        raise ValueError(f"landscape lacks the columns {missing}")
+    landscape = landscape.reset_index(drop=True)  # idxmin below needs unique row labels
+    groups = landscape.groupby(by, sort=False)
+    minima = landscape.loc[groups["loss"].idxmin(), [*by, "lam", "gap", "signed_gap", "loss"]].set_index(by)
+    unshifted = landscape[landscape["lam"] == 0].set_index(by)["loss"]
+    minima["loss_unshifted"] = unshifted.reindex(minima.index)
+    minima["loss_range"] = groups["loss"].max() - groups["loss"].min()
+    return minima

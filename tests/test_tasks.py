@@ -114,3 +114,27 @@ def test_shifted_zero_shot_scores_are_the_hand_computation(pair, rng):
         tasks.shifted_zero_shot(x, prompts, d, [])
     with pytest.raises(ValueError, match="labels"):
         tasks.zero_shot_vs_shift(x, labels[:3], prompts, d, lambdas)
+
+
+def test_group_vs_instance_separates_a_shifted_space_from_a_shared_one(rng):
+    # five classes; an image and its caption share the class centre plus their own noise
+    labels = np.arange(200) % 5
+    centres = 3 * rng.normal(size=(5, 16))
+    x = centres[labels] + rng.normal(size=(200, 16))
+    y = centres[labels] + rng.normal(size=(200, 16))
+    relevant = labels[:, None] == labels[None, :]
+    offset = 12 * np.eye(16)[0]
+    shared = tasks.group_vs_instance(x, y, labels, relevant, n_init=5)
+    apart = tasks.group_vs_instance(x + offset, y - offset, labels, relevant, n_init=5)
+    assert set(shared) == {"gap", "true_pair_cos", "v_measure", "nmi", "ari", "homogeneity", "knn_acc",
+                           "probe_acc", "i2t_r1", "i2t_r5", "i2t_r10", "t2i_r1", "t2i_r5", "t2i_r10"}
+    assert apart["gap"] > shared["gap"] + 0.5
+    # pooled k-means splits the two clouds apart: group-wise scores fall
+    assert apart["v_measure"] < shared["v_measure"] - 0.2 and apart["ari"] < shared["ari"]
+    # retrieval ranks within the other modality: the offset moves it little
+    assert abs(apart["i2t_r5"] - shared["i2t_r5"]) < 0.1
+    assert shared["v_measure"] == pytest.approx(
+        metrics.clustering_scores(np.vstack([x, y]), np.tile(labels, 2), n_init=5)["v_measure"])
+    assert shared["i2t_r1"] == metrics.match_recall_at_k(x, y, relevant)[1]
+    with pytest.raises(ValueError, match="relevant"):
+        tasks.group_vs_instance(x, y, labels, relevant[:10])
