@@ -572,7 +572,9 @@ CLAIMS = {claim.id: claim for claim in (
           ("gap_init_amended", "gap_trained_amended", "gap_init_original", "gap_trained_original",
            "centre_length_difference"),
           configs=_init_configs,
-          note="Our amended start is well above the paper's 0.04: the tiny ViT's image cone at initialisation "
+          note="Fragile on new seeds: training opens the gap by more than 0.1 in every seed run so far, but "
+               "by barely more in a few, so on some sets of seeds the new-seed bound of that check falls just "
+               "below 0 (benchmarks/README.md records the runs). Our amended start is well above the paper's 0.04: the tiny ViT's image cone at initialisation "
                "is nearly a point while the text cone is wide, and a rotation cannot shrink the difference of "
                "the centres' lengths (centre_length_difference). The gap comes back, less far than the "
                "paper's 0.75. The toy's original start behaves unlike the paper's too: its gap shrinks during "
@@ -636,7 +638,9 @@ CLAIMS = {claim.id: claim for claim in (
                                                             for k in (1, 5, 10)), "<=", 0.10)),
           tuple(f"{metric}_{name}" for metric in FULL_EVALUATION for name in ("clip_lt", "modgap")),
           configs=_closing_configs,
-          note="Text→image recall is not flat on the toy: ModGap raises it in most seeds (t2i_r1, t2i_r5), "
+          note="Fragile on new seeds: the instance-wise checks (|Δ| ≤ 0.10) hold in every seed run so far, "
+               "but the largest changes come close to 0.10, so on some sets of seeds their new-seed bound falls "
+               "just below 0 (benchmarks/README.md records the runs). Text→image recall is not flat on the toy: ModGap raises it in most seeds (t2i_r1, t2i_r5), "
                "so it is shown, not claimed. NMI (arithmetic mean normalisation, sklearn's default) equals "
                "the V-measure. The linear probe is a logistic regression, not the authors' Adam-trained layer "
                "scored by its best test epoch.",

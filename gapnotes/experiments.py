@@ -13,7 +13,7 @@ from .geometry import fit_posthoc
 from .synthetic import ShapesPairs, class_prompts, make_shapes
 from .tasks import evaluate_space
 
-__all__ = ["METHODS", "ABLATION", "TAU_SWEEP", "CURVE_METHODS", "Benchmark", "benchmark", "score",
+__all__ = ["METHODS", "ABLATION", "TAU_SWEEP", "CURVE_METHODS", "Benchmark", "benchmark", "score", "three_tower_gaps",
            "chapter_runs"]
 
 #: Training-time methods compared in chapter 4, as overrides of :class:`gapnotes.train.TrainConfig`.
@@ -101,3 +101,35 @@ def score(result, bench: Benchmark, posthoc: str = "none") -> dict:
         class_prompts=fix.texts(prompts), train_images=fix.images(fit_images),
         train_labels=bench.fit.labels(bench.classify_by),
     )
+
+
+def three_tower_gaps(runs: dict, pairs: ShapesPairs, labels):
+    """Pairwise gaps and pooled clustering of trained three-tower models, one row per run.
+
+    ``runs`` maps a row name (any hashable, e.g. ``(method, seed)``) to a three-modality
+    :class:`gapnotes.train.TrainConfig`; each is trained or loaded from the cache. Every model
+    embeds ``pairs`` (images, captions, sketches) and is scored by
+    :func:`gapnotes.tasks.multimodal_report` with ``labels`` as the groups.
+
+    Returns a DataFrame indexed like ``runs`` with columns ``image–text``, ``image–sketch``,
+    ``text–sketch`` (the gaps) and ``v_measure`` (k-means on the pooled points).
+    """
+    import pandas as pd
+
+    from .tasks import multimodal_report
+    from .train import embed_pairs, train
+
+    rows = {}
+    for name, config in runs.items():
+        if config.modalities != 3:
+            raise ValueError(f"runs[{name!r}] trains {config.modalities} modalities; three_tower_gaps needs 3")
+        result = train(config, progress=False)
+        images, texts, sketches = embed_pairs(result.model, pairs, result.model_cfg)
+        report = multimodal_report({"image": images, "text": texts, "sketch": sketches}, labels)
+        gaps = report["gaps"]
+        rows[name] = {"image–text": gaps.loc["image", "text"], "image–sketch": gaps.loc["image", "sketch"],
+                      "text–sketch": gaps.loc["text", "sketch"], "v_measure": report["clustering"]["v_measure"]}
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    if all(isinstance(name, tuple) for name in rows):
+        table.index = pd.MultiIndex.from_tuples(table.index)
+    return table

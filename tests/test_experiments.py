@@ -4,7 +4,7 @@ import pytest
 
 pytest.importorskip("torch")
 
-from gapnotes import experiments  # noqa: E402
+from gapnotes import experiments, synthetic  # noqa: E402
 from gapnotes.train import TrainConfig, train  # noqa: E402
 
 
@@ -33,3 +33,17 @@ def test_chapter_runs_cover_the_ablation_the_taus_and_the_curves():
     partial = base.replace(caption_detail=2)
     assert {cache_key(partial.replace(**experiments.METHODS[m])) for m in experiments.CURVE_METHODS} <= keys
     assert all(c.seed == 0 for c in runs)
+
+
+def test_three_tower_gaps_reports_every_pair_per_run(tmp_path, monkeypatch):
+    monkeypatch.setenv("GAPNOTES_CACHE_DIR", str(tmp_path))
+    small = TrainConfig(modalities=3, loss="pairwise_clip", steps=4, batch_size=16, n_train=64, n_val=32,
+                        eval_every=2, warmup_steps=1)
+    pairs = synthetic.make_shapes(40, seed=9)
+    table = experiments.three_tower_gaps({("pairwise", 0): small, ("pairwise", 1): small.replace(seed=1)},
+                                         pairs, pairs.labels("colour"))
+    assert list(table.columns) == ["image–text", "image–sketch", "text–sketch", "v_measure"]
+    assert table.index.nlevels == 2 and len(table) == 2
+    assert (table[["image–text", "image–sketch", "text–sketch"]] > 0).all().all()
+    with pytest.raises(ValueError, match="3"):
+        experiments.three_tower_gaps({"two": TrainConfig()}, pairs, pairs.labels("colour"))
