@@ -13,8 +13,8 @@ from .geometry import fit_posthoc
 from .synthetic import ShapesPairs, class_prompts, make_shapes
 from .tasks import evaluate_space
 
-__all__ = ["METHODS", "ABLATION", "TAU_SWEEP", "CURVE_METHODS", "Benchmark", "benchmark", "score", "three_tower_gaps",
-           "chapter_runs"]
+__all__ = ["METHODS", "ABLATION", "TAU_SWEEP", "CURVE_METHODS", "Benchmark", "benchmark", "score", "chapter_runs",
+           "three_tower_report", "three_tower_gaps"]
 
 #: Training-time methods compared in chapter 4, as overrides of :class:`gapnotes.train.TrainConfig`.
 METHODS = {
@@ -103,6 +103,19 @@ def score(result, bench: Benchmark, posthoc: str = "none") -> dict:
     )
 
 
+def three_tower_report(result, pairs: ShapesPairs, labels) -> dict:
+    """:func:`gapnotes.tasks.multimodal_report` of one trained three-tower model on ``pairs``.
+
+    ``result`` is a :class:`gapnotes.train.TrainResult` of a ``modalities=3`` config; its towers
+    embed the images, captions and sketches of ``pairs``, and ``labels`` are the k-means groups.
+    """
+    from .tasks import multimodal_report
+    from .train import embed_pairs
+
+    images, texts, sketches = embed_pairs(result.model, pairs, result.model_cfg)
+    return multimodal_report({"image": images, "text": texts, "sketch": sketches}, labels)
+
+
 def three_tower_gaps(runs: dict, pairs: ShapesPairs, labels):
     """Pairwise gaps and pooled clustering of trained three-tower models, one row per run.
 
@@ -116,16 +129,13 @@ def three_tower_gaps(runs: dict, pairs: ShapesPairs, labels):
     """
     import pandas as pd
 
-    from .tasks import multimodal_report
-    from .train import embed_pairs, train
+    from .train import train
 
     rows = {}
     for name, config in runs.items():
         if config.modalities != 3:
             raise ValueError(f"runs[{name!r}] trains {config.modalities} modalities; three_tower_gaps needs 3")
-        result = train(config, progress=False)
-        images, texts, sketches = embed_pairs(result.model, pairs, result.model_cfg)
-        report = multimodal_report({"image": images, "text": texts, "sketch": sketches}, labels)
+        report = three_tower_report(train(config, progress=False), pairs, labels)
         gaps = report["gaps"]
         rows[name] = {"image–text": gaps.loc["image", "text"], "image–sketch": gaps.loc["image", "sketch"],
                       "text–sketch": gaps.loc["text", "sketch"], "v_measure": report["clustering"]["v_measure"]}

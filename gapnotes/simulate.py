@@ -15,9 +15,14 @@ SPHERE_AZIMUTHS = (-20.0, 0.0, 20.0, 40.0, 60.0, 80.0)
 
 def _contrastive_loss_np(x: np.ndarray, y: np.ndarray, temperature: float) -> float:
     """Symmetric InfoNCE on unit rows, in float64 NumPy (same formula as losses.clip_loss)."""
+    return _contrastive_loss_from_similarities(x @ y.T, temperature)
+
+
+def _contrastive_loss_from_similarities(similarities: np.ndarray, temperature: float) -> float:
+    """:func:`_contrastive_loss_np` from the cosine matrix ``x @ y.T`` (one product for many τ)."""
     from scipy.special import logsumexp
 
-    logits = (x @ y.T) / temperature
+    logits = similarities / temperature
     diag = np.diag(logits)
     row = np.mean(logsumexp(logits, axis=1) - diag)
     col = np.mean(logsumexp(logits, axis=0) - diag)
@@ -120,9 +125,10 @@ def shift_loss_landscape(x, y, lambdas, temperatures=(1 / 100, 1 / 50, 1.0), bat
         difference = gap_vector(sx, sy)
         gap = float(np.linalg.norm(difference))
         signed = gap if float(difference @ direction) >= 0 else -gap
+        # one similarity matrix per batch, scored at every τ
+        batches = [sx[b * size:(b + 1) * size] @ sy[b * size:(b + 1) * size].T for b in range(n_batches)]
         for tau in temperatures:
-            loss = np.mean([_contrastive_loss_np(sx[b * size:(b + 1) * size], sy[b * size:(b + 1) * size],
-                                                 float(tau)) for b in range(n_batches)])
+            loss = np.mean([_contrastive_loss_from_similarities(s, float(tau)) for s in batches])
             rows.append({"lam": float(lam), "gap": gap, "signed_gap": signed, "temperature": float(tau),
                          "loss": float(loss)})
     return pd.DataFrame(rows)
