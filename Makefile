@@ -3,6 +3,7 @@
 #   make test   set up .venv (first time) and run every test (pytest + nbval over notebooks/)
 #   make student   the nbgrader course (_build/course: source, release) + student HTML (book/instructor.md)
 #   make grade     autograde _build/course/submitted/*/ -> grades.csv + feedback HTML (nbgrader)
+#   make colab     the Colab edition of every chapter into colab/ (plain Markdown; README, Publish)
 #   make appendix  the real-model appendix executed online into _build/appendix (downloads weights and CIFAR-10)
 # Variables: VENV (default .venv), PYTHON (default python3), GAPNOTES_DATA_DIR (offline data folder).
 
@@ -21,7 +22,7 @@ endif
 # Progress bars are for people; the built book and CI logs stay clean without them.
 export GAPNOTES_PROGRESS := 0
 
-.PHONY: install book test lint student grade appendix clean
+.PHONY: install book test lint colab student grade appendix clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +44,11 @@ test: install
 	$(VENV)/bin/ruff check gapnotes tests tools notebooks
 	$(VENV)/bin/ruff format --check notebooks
 	$(PY) -m pytest
+
+# The Colab edition (colab/, committed: Colab opens it from GitHub), generated from the chapters;
+# tests/test_colab.py fails when it is stale.
+colab: install
+	$(PY) -m tools.colab
 
 # The course, generated from the chapters: nbgrader's source/ and release/ in $(COURSE),
 # and the student HTML (the released notebooks as a book) in _build/student/_build/html.

@@ -2,8 +2,9 @@
 
 The chapters hand computed numbers to their text with MyST-NB's ``glue``. MyST-NB is part of the
 book's build, not of a reader's environment (Colab does not have it), so the chapters import
-:func:`glue` from here: it is MyST-NB's ``glue`` when that is installed, and otherwise displays the
-value (when asked to) and does nothing else.
+:func:`glue` from here: it is MyST-NB's ``glue`` when that is installed, and otherwise shows the
+value, so that the Colab edition's text (which names the value, e.g. "`clip_gap` (printed below)")
+can point at it.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ __all__ = ["glue"]
 def glue(name: str, value, display: bool = True) -> None:
     """Store ``value`` under ``name`` for ``{glue:text}`name``` in the book (MyST-NB's ``glue``).
 
-    Without MyST-NB (Colab, plain Jupyter) the value is shown if ``display`` is true and the call
-    is otherwise a no-op, so a chapter runs the same everywhere.
+    Without MyST-NB (Colab, plain Jupyter) the value is displayed if ``display`` is true, and
+    printed as ``name = value`` otherwise (the book keeps those values out of sight, the Colab
+    edition's text refers the reader to them); a chapter runs the same everywhere.
     """
     if not isinstance(name, str) or not name:
         raise TypeError("name must be a non-empty string")
@@ -26,5 +28,7 @@ def glue(name: str, value, display: bool = True) -> None:
             from IPython.display import display as show
 
             show(value)
+        else:
+            print(f"{name} = {value}")
         return
     myst_glue(name, value, display=display)

@@ -3,7 +3,8 @@
 Builds the executed book exactly as ``make book`` does (``-W -n --keep-going``: any warning fails),
 serves ``_build/html`` on localhost and loads every page: no console errors or uncaught exceptions from
 the book's own pages, every image loads and has alt text, every internal link (and #anchor) resolves, and
-each chapter's launch links (the Colab badge and the theme's launch buttons) open that chapter's notebook,
+each chapter's launch links (the Colab badge and the theme's launch buttons) open that chapter's notebook
+(Colab: its Colab edition in colab/),
 no visible code cell of a chapter is a self-check (they are removed or folded), no code block overflows its
 column in a 1280-px-wide window, and the theme's dark mode keeps every figure readable. Screenshots of
 chapters 0 and 4 (chapter 4 in light and dark mode) are saved to ``_build/screenshots/``.
@@ -301,8 +302,8 @@ def test_launch_links_open_the_right_notebook(visits, built_book):
         colab = [h for h in hrefs if h.startswith("https://colab.research.google.com/")]
         binder = [h for h in hrefs if h.startswith("https://mybinder.org/")]
         assert colab, f"{rel}: no Colab link"
-        for href in colab:
-            assert href.endswith(f"github/{REPOSITORY}/blob/main/{notebook}"), f"{rel}: Colab link {href}"
+        for href in colab:  # the badge and the launch button open the chapter's Colab edition
+            assert href.endswith(f"github/{REPOSITORY}/blob/main/colab/{path.stem}.ipynb"), f"{rel}: Colab link {href}"
         assert binder and all(REPOSITORY in h and notebook in unquote(h) for h in binder), f"{rel}: Binder {binder}"
         downloads = [h for h in hrefs if h.endswith(f"/_sources/{notebook}")]
         assert downloads, f"{rel}: no download link for the notebook"

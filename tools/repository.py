@@ -7,14 +7,15 @@ The address is defined once, in ``_config.yml`` (``repository.url`` and ``reposi
 theme's repository, issue and launch buttons read it from there. A few places cannot read it and
 hold a copy, which this module checks and rewrites:
 
-- each chapter's *Open in Colab* badge (``colab.research.google.com/github/OWNER/NAME/blob/BRANCH/...``),
-  because Colab opens the notebook from GitHub before anything of the book runs;
+- each chapter's *Open in Colab* badge (``colab.research.google.com/github/OWNER/NAME/blob/BRANCH/colab/...``,
+  the chapter's Colab edition), because Colab opens the notebook from GitHub before anything of the book runs;
 - each chapter's hidden install cell (``pip install "gapnotes @ git+https://github.com/OWNER/NAME"``),
   because in Colab that cell runs before gapnotes exists;
 - the README's link to the published book (``https://OWNER.github.io/NAME/``, GitHub Pages' address);
 - the branch that ``.github/workflows/book.yml`` publishes from (``branches: [BRANCH]``).
 
-``--set`` edits ``_config.yml`` and then every copy, as text, so nothing else in a file changes.
+``--set`` edits ``_config.yml`` and then every copy, as text, so nothing else in a file changes, and
+rewrites the Colab edition (``colab/``, :mod:`tools.colab`), which holds the addresses too.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ _URL = re.compile(rf"^https://github\.com/({_SLUG}?)(?:\.git)?/?$")
 _CONFIG_URL = re.compile(r"^(\s*url:\s*)(\S+)\s*$", re.MULTILINE)
 _CONFIG_BRANCH = re.compile(r"^(\s*branch:\s*)(\S+)\s*$", re.MULTILINE)
 # Each copy: a pattern whose groups are (owner/name) and, for the badge, the branch.
-_BADGE = re.compile(rf"https://colab\.research\.google\.com/github/({_SLUG})/blob/([A-Za-z0-9_./-]+?)/notebooks/")
+_BADGE = re.compile(rf"https://colab\.research\.google\.com/github/({_SLUG})/blob/([A-Za-z0-9_./-]+?)/colab/")
 _INSTALL = re.compile(rf"git\+https://github\.com/({_SLUG}?)(?:\.git)?(?=[\\\"'@\s]|$)")
 _PAGES = re.compile(r"https://([A-Za-z0-9-]+)\.github\.io/([A-Za-z0-9_.-]+)/")
 _WORKFLOW = ".github/workflows/book.yml"
@@ -140,7 +141,7 @@ def set_repository(url: str, branch: str | None = None, root: Path | str = ROOT)
     changed += _write_if_changed(config, text, head + sep + block + rest_sep + rest)
     for path in _copies(root):
         text = path.read_text(encoding="utf-8")
-        updated = _BADGE.sub(f"https://colab.research.google.com/github/{new.slug}/blob/{new.branch}/notebooks/", text)
+        updated = _BADGE.sub(f"https://colab.research.google.com/github/{new.slug}/blob/{new.branch}/colab/", text)
         updated = _INSTALL.sub(f"git+{new.url}", updated)
         updated = _PAGES.sub(new.pages_url, updated)
         changed += _write_if_changed(path, text, updated)
@@ -149,6 +150,10 @@ def set_repository(url: str, branch: str | None = None, root: Path | str = ROOT)
         text = workflow.read_text(encoding="utf-8")
         updated = _WORKFLOW_BRANCHES.sub(lambda m: m.group(1) + new.branch + m.group(3), text, count=1)
         changed += _write_if_changed(workflow, text, updated)
+    if (root / "colab").is_dir():
+        from tools.colab import write
+
+        changed += write(root)
     return changed
 
 

@@ -13,7 +13,8 @@ from the ``book`` rows that ``benchmarks/run.py`` wrote:
   ``results-table`` every row of the JSON as a Markdown table (benchmarks/README.md's "Latest
   results"); the comments render neither in the book nor in Jupyter or Colab.
 
-``tests/test_timings.py`` fails when a page and the JSON disagree.
+``tests/test_timings.py`` fails when a page and the JSON disagree. ``--write`` also rewrites the Colab
+edition (``colab/``, :mod:`tools.colab`), whose first cell quotes the same figures.
 
     python -m tools.timings --check    # exit 1 and list what differs
     python -m tools.timings --write    # rewrite the figures from the JSON
@@ -210,6 +211,11 @@ def main(argv=None) -> int:
             if found:
                 page.write_text(text, encoding="utf-8")
                 print(f"{page}: {len(found)} change(s) written")
+        if args.results == RESULTS:  # the Colab edition quotes the chapters and their times: keep it current
+            from tools.colab import write
+
+            for path in write(ROOT):
+                print(f"{path}: Colab edition rewritten")
         return 0
     return 1 if differences else 0
 

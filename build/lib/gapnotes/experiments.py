@@ -1,0 +1,145 @@
+"""Chapter-4 experiments: named training methods, a fixed benchmark, and one scoring function.
+
+Keeps the notebooks short: ``score(train(base, **METHODS["ModGap"]), benchmark())`` gives one
+row of the comparison table.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from .geometry import fit_posthoc
+from .synthetic import ShapesPairs, class_prompts, make_shapes
+from .tasks import evaluate_space
+
+__all__ = ["METHODS", "ABLATION", "TAU_SWEEP", "CURVE_METHODS", "Benchmark", "benchmark", "score", "chapter_runs",
+           "three_tower_report", "three_tower_gaps"]
+
+#: Training-time methods compared in chapter 4, as overrides of :class:`gapnotes.train.TrainConfig`.
+METHODS = {
+    "CLIP-LT": {"loss": "clip"},
+    "CLIP-FT": {"loss": "clip", "temperature": 0.1, "learn_temperature": False},
+    "ModGap": {"loss": "modgap", "temperature": 0.1, "learn_temperature": False},
+    "ModGap (scheduled)": {"loss": "modgap", "temperature": 0.1, "learn_temperature": False,
+                           "loss_options": {"schedule": True}},
+}
+
+
+_MODGAP = METHODS["ModGap"]
+
+#: Chapter 4's ablation of the ModGap loss: which of its terms are on, as TrainConfig overrides.
+ABLATION = {
+    "ATP alone": {**_MODGAP, "loss_options": {"contrastive_weight": 0, "cu_weight": 0}},
+    "CU alone": {**_MODGAP, "loss_options": {"contrastive_weight": 0, "atp_weight": 0}},
+    "InfoNCE only (CLIP-FT)": METHODS["CLIP-FT"],
+    "InfoNCE + ATP": {**_MODGAP, "loss_options": {"cu_weight": 0}},
+    "InfoNCE + CU": {**_MODGAP, "loss_options": {"atp_weight": 0}},
+    "InfoNCE + ATP + CU (ModGap)": _MODGAP,
+    "ModGap, scheduled weights": METHODS["ModGap (scheduled)"],
+}
+
+
+#: Chapter 4's fixed temperatures for ModGap (METHODS["ModGap"] trains at the middle one).
+TAU_SWEEP = (0.05, 0.1, 0.2)
+#: The methods whose training curves chapter 4 plots (seed 0, partial captions).
+CURVE_METHODS = ("CLIP-LT", "CLIP-FT", "ModGap", "ModGap (scheduled)")
+
+
+def chapter_runs(base, partial_detail: int) -> list:
+    """The configs chapter 4 trains for its own figures, seed 0 each.
+
+    The ablation (:data:`ABLATION`) and ModGap at every τ of :data:`TAU_SWEEP`, on ``base``'s
+    captions; every method of :data:`CURVE_METHODS` on captions naming ``partial_detail``
+    attributes. A config may repeat one of the ledger's; :func:`gapnotes.train.train_many` trains it once.
+    """
+    partial = base.replace(caption_detail=partial_detail)
+    modgap = METHODS["ModGap"]
+    return ([base.replace(**overrides) for overrides in ABLATION.values()]
+            + [base.replace(**{**modgap, "temperature": tau}) for tau in TAU_SWEEP]
+            + [partial.replace(**METHODS[method]) for method in CURVE_METHODS])
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    """Held-out shapes pairs: ``fit`` (for post-hoc fits and the kNN training set) and ``test``."""
+
+    fit: ShapesPairs
+    test: ShapesPairs
+    cluster_by: str = "colour"
+    classify_by: str = "shape_colour"
+
+
+@functools.lru_cache(maxsize=4)
+def benchmark(n_fit: int = 1000, n_test: int = 1000, caption_detail: int = 4, seed: int = 100,
+              cluster_by: str = "colour") -> Benchmark:
+    """The fixed evaluation data of chapter 4 (drawn with seeds never used for training).
+
+    ``cluster_by`` is the label k-means on the pooled embeddings is scored against.
+    """
+    fit = make_shapes(n_fit, seed=seed, caption_detail=caption_detail)
+    fit.labels(cluster_by)  # a ValueError naming the allowed labels, before any work
+    return Benchmark(fit, make_shapes(n_test, seed=seed + 1, caption_detail=caption_detail), cluster_by=cluster_by)
+
+
+def score(result, bench: Benchmark, posthoc: str = "none") -> dict:
+    """Evaluate a trained model (a :class:`gapnotes.train.TrainResult`) on a benchmark.
+
+    The post-hoc correction (``"none"``, ``"center"``, ``"shift"``, ``"procrustes"``) is fitted on
+    the benchmark's ``fit`` pairs and applied to test images, test captions, class prompts and
+    the kNN training images alike. Returns :func:`gapnotes.tasks.evaluate_space`'s dict.
+    """
+    from .train import embed_pairs, embed_prompts
+
+    fit_images, fit_texts = embed_pairs(result.model, bench.fit, result.model_cfg)
+    test_images, test_texts = embed_pairs(result.model, bench.test, result.model_cfg)
+    prompts = embed_prompts(result.model, class_prompts(bench.classify_by), result.model_cfg)
+    fix = fit_posthoc(posthoc, fit_images, fit_texts)
+    return evaluate_space(
+        fix.images(test_images), fix.texts(test_texts),
+        cluster_labels=bench.test.labels(bench.cluster_by), class_labels=bench.test.labels(bench.classify_by),
+        class_prompts=fix.texts(prompts), train_images=fix.images(fit_images),
+        train_labels=bench.fit.labels(bench.classify_by),
+    )
+
+
+def three_tower_report(result, pairs: ShapesPairs, labels) -> dict:
+    """:func:`gapnotes.tasks.multimodal_report` of one trained three-tower model on ``pairs``.
+
+    ``result`` is a :class:`gapnotes.train.TrainResult` of a ``modalities=3`` config; its towers
+    embed the images, captions and sketches of ``pairs``, and ``labels`` are the k-means groups.
+    """
+    from .tasks import multimodal_report
+    from .train import embed_pairs
+
+    images, texts, sketches = embed_pairs(result.model, pairs, result.model_cfg)
+    return multimodal_report({"image": images, "text": texts, "sketch": sketches}, labels)
+
+
+def three_tower_gaps(runs: dict, pairs: ShapesPairs, labels):
+    """Pairwise gaps and pooled clustering of trained three-tower models, one row per run.
+
+    ``runs`` maps a row name (any hashable, e.g. ``(method, seed)``) to a three-modality
+    :class:`gapnotes.train.TrainConfig`; each is trained or loaded from the cache. Every model
+    embeds ``pairs`` (images, captions, sketches) and is scored by
+    :func:`gapnotes.tasks.multimodal_report` with ``labels`` as the groups.
+
+    Returns a DataFrame indexed like ``runs`` with columns ``image–text``, ``image–sketch``,
+    ``text–sketch`` (the gaps) and ``v_measure`` (k-means on the pooled points).
+    """
+    import pandas as pd
+
+    from .train import train
+
+    rows = {}
+    for name, config in runs.items():
+        if config.modalities != 3:
+            raise ValueError(f"runs[{name!r}] trains {config.modalities} modalities; three_tower_gaps needs 3")
+        report = three_tower_report(train(config, progress=False), pairs, labels)
+        gaps = report["gaps"]
+        rows[name] = {"image–text": gaps.loc["image", "text"], "image–sketch": gaps.loc["image", "sketch"],
+                      "text–sketch": gaps.loc["text", "sketch"], "v_measure": report["clustering"]["v_measure"]}
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    if all(isinstance(name, tuple) for name in rows):
+        table.index = pd.MultiIndex.from_tuples(table.index)
+    return table

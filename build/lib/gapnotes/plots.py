@@ -1,0 +1,98 @@
+"""The book's figure style and its recurring plots.
+
+One theme and one colour-blind-safe palette for every chapter: call
+:func:`set_book_style` once at the top of a notebook.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validation import as_embeddings, check_same_rows
+
+__all__ = ["set_book_style", "MODALITY_COLORS", "plot_paired_embedding", "tau_label"]
+
+#: Colours of the two modalities everywhere in the book (seaborn "colorblind" blue and orange).
+MODALITY_COLORS = ("#0173B2", "#DE8F05")
+
+
+def set_book_style() -> None:
+    """Apply the book's seaborn theme: white grid, colour-blind palette, readable sizes, opaque white figures."""
+    import warnings
+
+    import matplotlib as mpl
+    import seaborn as sns
+
+    # seaborn's FacetGrid calls tight_layout, which warns under constrained layout; harmless.
+    warnings.filterwarnings("ignore", message="The figure layout has changed to tight")
+
+    sns.set_theme(context="notebook", style="whitegrid", palette="colorblind")
+    mpl.rcParams.update(
+        {
+            "figure.dpi": 100,
+            "savefig.dpi": 150,
+            "axes.titleweight": "bold",
+            "figure.autolayout": False,
+            "figure.constrained_layout.use": True,
+            # Opaque white figures stay readable when the book's theme is switched to dark mode.
+            "figure.facecolor": "white",
+            "savefig.facecolor": "white",
+            "savefig.transparent": False,
+        }
+    )
+
+
+def plot_paired_embedding(
+    x,
+    y,
+    method: str = "pca",
+    ax=None,
+    title: str | None = None,
+    names=("image", "text"),
+    max_links: int = 200,
+    seed: int = 0,
+):
+    """Scatter two modalities in 2-D (PCA or UMAP of the pooled, normalised points).
+
+    Paired points are joined by thin grey lines (at most ``max_links`` of them, so the
+    figure stays legible). Returns the matplotlib Axes.
+
+    Parameters
+    ----------
+    x, y : array-like, shape (N, D); row i of each is a pair.
+    method : {"pca", "umap"}
+    names : the legend names of x and y.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.collections import LineCollection
+
+    from .geometry import project_2d
+
+    x = as_embeddings(x, "x")
+    y = as_embeddings(y, "y")
+    check_same_rows(x, y, "x", "y")
+    xy = project_2d(np.concatenate([x, y]), method=method, seed=seed)
+    px, py = xy[: len(x)], xy[len(x) :]
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 4.5))
+    rng = np.random.default_rng(seed)
+    links = rng.choice(len(x), size=min(max_links, len(x)), replace=False)
+    segments = np.stack([px[links], py[links]], axis=1)
+    ax.add_collection(LineCollection(segments, colors="0.6", linewidths=0.4, alpha=0.5, zorder=1))
+    ax.scatter(px[:, 0], px[:, 1], s=8, color=MODALITY_COLORS[0], label=names[0], zorder=2)
+    ax.scatter(py[:, 0], py[:, 1], s=8, color=MODALITY_COLORS[1], label=names[1], zorder=2)
+    axis = "PC" if method == "pca" else "UMAP"
+    unit = " (unit-sphere coordinates)" if method == "pca" else " (arbitrary units)"
+    ax.set_xlabel(f"{axis} 1{unit}")
+    ax.set_ylabel(f"{axis} 2{unit}")
+    ax.set_title(title or f"{names[0]} vs {names[1]} ({method.upper()})")
+    ax.legend(loc="best", markerscale=2, frameon=True)
+    return ax
+
+
+def tau_label(temperature: float) -> str:
+    """A temperature as the book writes it: ``"1/100"`` for 0.01, ``"1"`` for 1.0, ``"0.07"`` otherwise."""
+    inverse = 1.0 / temperature
+    if abs(inverse - round(inverse)) < 1e-6:
+        return "1" if round(inverse) == 1 else f"1/{round(inverse)}"
+    return f"{temperature:g}"

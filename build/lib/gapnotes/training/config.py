@@ -1,0 +1,145 @@
+"""What determines a training run: the config, its cache key, and who may share an ensemble."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .._validation import check_float, check_int
+
+__all__ = ["TrainConfig", "TrainResult", "cache_key", "ensemble_signature", "TRAINER_VERSION", "MEMBER_FIELDS"]
+
+#: Bump when a change to the trainer would change results, so old cache entries are not reused.
+#: 3: stacked-ensemble trainer (same maths, other summation order; batch indices drawn up front).
+#: 4: init="procrustes" is the authors' fixed rotation of the text features, fitted on all training
+#: pairs (3 rotated the text projection once, fitted on 512 pairs).
+#: 5: the towers compute only what they read out (text padding after the longest caption cut off,
+#: the last block for the pooled token alone): same maths, other summation order.
+TRAINER_VERSION = 5
+_INITS = ("random", "procrustes")
+
+#: Fields in which the members of one ensemble may differ: everything else (architecture, data,
+#: optimiser, schedule) is shared by the members and decides which configs can train together.
+MEMBER_FIELDS = ("seed", "loss", "loss_options", "temperature", "learn_temperature", "init")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that determines a training run (and so its cache key).
+
+    Attributes
+    ----------
+    loss : name in :data:`gapnotes.losses.LOSSES`
+    steps, batch_size, lr, weight_decay, warmup_steps : optimisation (AdamW, linear warm-up then cosine decay)
+    temperature : τ at step 0; learn_temperature: whether τ is trained (CLIP's default) or fixed
+    seed : seeds the weights and the batch order
+    init : ``"random"``, or ``"procrustes"``: the amended initialisation of Liang et al. (2022), one
+        orthogonal rotation fitted at step 0 on all training pairs and applied, fixed, to the
+        text features at every step
+    n_train, n_val, data_seed, caption_detail : the shapes data set (see :func:`gapnotes.synthetic.make_shapes`)
+    eval_every : record a row of history every this many steps
+    model : keyword arguments of :func:`gapnotes.models.tiny_clip_config`
+    loss_options : extra keyword arguments of the loss (e.g. weights), as a dict
+    modalities : 2 (images, captions) or 3 (plus sketches, with a third tower)
+    """
+
+    loss: str = "clip"
+    steps: int = 300
+    batch_size: int = 128
+    lr: float = 1e-3
+    weight_decay: float = 0.1
+    warmup_steps: int = 30
+    temperature: float = 0.07
+    learn_temperature: bool = True
+    seed: int = 0
+    init: str = "random"
+    n_train: int = 8000
+    n_val: int = 500
+    data_seed: int = 0
+    caption_detail: int = 4
+    eval_every: int = 50
+    model: dict = field(default_factory=dict)
+    loss_options: dict = field(default_factory=dict)
+    modalities: int = 2
+
+    def validate(self) -> TrainConfig:
+        """Raise a ValueError/TypeError naming the field for any impossible setting."""
+        from ..losses import LOSS_OPTIONS, LOSSES
+
+        if self.loss not in LOSSES:
+            raise ValueError(f"loss must be one of {sorted(LOSSES)}, got {self.loss!r}")
+        check_int(self.steps, "steps", minimum=1)
+        check_int(self.batch_size, "batch_size", minimum=2)
+        check_int(self.n_train, "n_train", minimum=2)
+        check_int(self.n_val, "n_val", minimum=2)
+        check_int(self.seed, "seed", minimum=0)
+        check_int(self.data_seed, "data_seed", minimum=0)
+        check_int(self.eval_every, "eval_every", minimum=1)
+        check_int(self.warmup_steps, "warmup_steps", minimum=0)
+        check_int(self.caption_detail, "caption_detail", minimum=1)
+        if self.caption_detail > 4:
+            raise ValueError(f"caption_detail must be between 1 and 4, got {self.caption_detail}")
+        if self.batch_size > self.n_train:
+            raise ValueError(f"batch_size ({self.batch_size}) is larger than the training data (n_train={self.n_train})")
+        check_float(self.temperature, "temperature", positive=True, allow_zero=False)
+        check_float(self.lr, "lr", positive=True, allow_zero=False)
+        check_float(self.weight_decay, "weight_decay", positive=True)
+        if self.init not in _INITS:
+            raise ValueError(f"init must be one of {_INITS}, got {self.init!r}")
+        if not isinstance(self.model, dict) or not isinstance(self.loss_options, dict):
+            raise TypeError("model and loss_options must be dicts")
+        unknown = sorted(set(self.loss_options) - set(LOSS_OPTIONS[self.loss]))
+        if unknown:
+            allowed = ", ".join(sorted(LOSS_OPTIONS[self.loss])) or "none"
+            raise ValueError(f"loss_options {unknown} are not options of loss {self.loss!r} (allowed: {allowed})")
+        if self.modalities not in (2, 3):
+            raise ValueError(f"modalities must be 2 or 3, got {self.modalities!r}")
+        if self.modalities == 3 and self.loss == "clip":
+            raise ValueError("loss 'clip' pairs two modalities; with modalities=3 use 'pairwise_clip' or 'modgap'")
+        if self.modalities == 3 and self.init != "random":
+            raise ValueError("init='procrustes' is only defined for two modalities")
+        return self
+
+    def replace(self, **changes) -> TrainConfig:
+        """A copy with some fields changed (unknown names raise TypeError)."""
+        return dataclasses.replace(self, **changes)
+
+
+@dataclass
+class TrainResult:
+    """A trained model, its history (one row per evaluation) and how it was obtained.
+
+    ``seconds`` is the run's share of the wall time: an ensemble of M members that took T seconds
+    gives each member T / M.
+    """
+
+    model: object
+    history: object  # pandas.DataFrame
+    config: TrainConfig
+    model_cfg: dict
+    from_cache: bool
+    seconds: float
+    path: Path | None = None
+
+
+def cache_key(config: TrainConfig) -> str:
+    """Hex key of a config: sha256 of its JSON (sorted keys) plus the trainer version."""
+    from ..losses import LOSS_OPTIONS
+
+    fields = dataclasses.asdict(config)
+    if fields["modalities"] == 2:
+        del fields["modalities"]  # two-modality keys stay what they were before the field existed
+    # An option set to its default trains the same model as leaving it out: one key for both.
+    defaults = LOSS_OPTIONS.get(config.loss, {})
+    fields["loss_options"] = {k: v for k, v in fields["loss_options"].items() if k not in defaults or defaults[k] != v}
+    payload = json.dumps({"trainer": TRAINER_VERSION, **fields}, sort_keys=True, default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()[:20]
+
+
+def ensemble_signature(config: TrainConfig) -> str:
+    """JSON of the fields the members of one ensemble share (all but :data:`MEMBER_FIELDS`)."""
+    shared = {k: v for k, v in dataclasses.asdict(config).items() if k not in MEMBER_FIELDS}
+    return json.dumps(shared, sort_keys=True, default=str)

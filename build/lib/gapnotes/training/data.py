@@ -1,0 +1,30 @@
+"""The shapes splits as tensors the towers take, built once per process."""
+
+from __future__ import annotations
+
+import functools
+
+__all__ = ["prepared"]
+
+
+@functools.lru_cache(maxsize=8)
+def prepared(n_train: int, n_val: int, data_seed: int, caption_detail: int, context_length: int, image_size: int,
+             sketches: bool = False) -> dict:
+    """``{"train": (images, tokens[, sketches], pairs), "val": (…)}``.
+
+    Images (and sketches) are CLIP-standardised float tensors (N, 3, H, W), captions open_clip
+    token ids (N, context_length); ``pairs`` is the :class:`gapnotes.synthetic.ShapesPairs`.
+    """
+    from ..models import clip_standardize, tokenizer_for
+    from ..synthetic import make_splits
+
+    splits = make_splits(n_train, n_val, 0, seed=data_seed, caption_detail=caption_detail, image_size=image_size)
+    tokenizer = tokenizer_for(context_length)
+    out = {}
+    for split in ("train", "val"):
+        pairs = splits[split]
+        tensors = [clip_standardize(pairs.images), tokenizer(pairs.captions)]
+        if sketches:
+            tensors.append(clip_standardize(pairs.sketches()))
+        out[split] = (*tensors, pairs)
+    return out

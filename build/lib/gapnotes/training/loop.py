@@ -1,0 +1,203 @@
+"""The training loop: M ≥ 1 members trained as one stacked computation; a lone run is M = 1.
+
+Each member keeps what makes it its own run: its seed (weights and batch order), its
+initialisation, its loss and loss options, its temperature and whether τ is learnt. The
+members share what :func:`gapnotes.training.config.ensemble_signature` lists (architecture,
+data, optimiser, schedule), so one AdamW over the stacked weights *is* M AdamWs (it acts
+element by element), and the summed loss gives each member exactly its own gradient.
+
+Nothing is read back to the host during the steps between two evaluations: batch indices
+for every step are drawn up front and moved to the device once, losses accumulate on the
+device, τ is clamped there. Every ``eval_every`` steps the members embed the validation
+split on the device and the scores are computed on the host.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import numpy as np
+
+from .. import metrics
+
+__all__ = ["train_members", "scores", "lr_at"]
+
+MAX_LOGIT_SCALE = math.log(100.0)  # CLIP clamps τ at 0.01
+
+
+def scores(images, texts, sketches=None) -> dict:
+    """Gap, true-pair cosine and Recall@1 both ways of normalised embeddings (numpy, (N, D) each).
+
+    With sketches, also the image–sketch and text–sketch gaps (``gap_is``, ``gap_ts``).
+    """
+    out = {
+        "gap": metrics.modality_gap(images, texts),
+        "true_pair_cos": metrics.true_pair_cosine(images, texts),
+        "r1_i2t": metrics.recall_at_k(images, texts, ks=(1,))[1],
+        "r1_t2i": metrics.recall_at_k(texts, images, ks=(1,))[1],
+    }
+    if sketches is not None:
+        out["gap_is"] = metrics.modality_gap(images, sketches)
+        out["gap_ts"] = metrics.modality_gap(texts, sketches)
+    return out
+
+
+def lr_at(step: int, config) -> float:
+    """Learning rate at ``step``: linear warm-up over ``warmup_steps``, then cosine decay to 0."""
+    if step <= config.warmup_steps:
+        return config.lr * step / max(1, config.warmup_steps)
+    frac = (step - config.warmup_steps) / max(1, config.steps - config.warmup_steps)
+    return config.lr * 0.5 * (1.0 + math.cos(math.pi * frac))
+
+
+@functools.lru_cache(maxsize=1)
+def keep_freed_memory() -> bool:
+    """Ask glibc to keep freed blocks up to 256 MiB in the heap instead of unmapping them.
+
+    Each training step allocates and frees activations of a few MiB. glibc serves blocks above
+    its (adaptive) mmap threshold with fresh ``mmap`` calls and unmaps them when freed, so every
+    step page-faults its activations in again; with two threads touching new pages at once an
+    element-wise op over a 5 MiB tensor was measured at 3.5 ms instead of 0.9 ms. A fixed
+    threshold keeps those blocks for reuse (memory is still returned above 1 GiB of free heap).
+    Process-wide and harmless elsewhere; returns False where the C library is not glibc.
+    """
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return False
+    m_trim_threshold, m_mmap_threshold = -1, -3
+    return bool(mallopt(m_mmap_threshold, 256 << 20)) and bool(mallopt(m_trim_threshold, 1 << 30))
+
+
+def _optimizer(params, lr, weight_decay):
+    import torch
+
+    try:  # fused AdamW: one kernel for all tensors
+        return torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay, fused=True)
+    except (RuntimeError, TypeError):
+        return torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay)
+
+
+def _embed_all(stacked, inputs, batch_size: int = 512) -> list:
+    """Every member's normalised embeddings of shared inputs, as numpy arrays (M, N, D) per modality."""
+    import torch
+
+    count = stacked.count
+    parts = []
+    with torch.no_grad():
+        for start in range(0, len(inputs[0]), batch_size):
+            chunk = [t[start:start + batch_size] for t in inputs]
+            chunk = [t.unsqueeze(0).expand(count, *t.shape) for t in chunk]  # every member sees the same rows
+            parts.append([f.cpu() for f in stacked.features(*chunk)])
+    return [torch.cat(column, dim=1).numpy() for column in zip(*parts)]
+
+
+def train_members(configs, device, progress: bool = False) -> list:
+    """Train configs that share an ensemble signature, together; returns ``(model, history, model_cfg)`` each.
+
+    Models come back as open_clip ``CLIP`` (or three-tower) models in eval mode on ``device``;
+    histories as DataFrames with columns step, train_loss, temperature, gap, true_pair_cos,
+    r1_i2t, r1_t2i (and gap_is, gap_ts with three modalities).
+    """
+    import pandas as pd
+    import torch
+    from tqdm.auto import tqdm
+
+    from ..losses import LOSSES
+    from ..models import create_tiny_clip, create_trimodal_clip, tiny_clip_config
+    from .config import MEMBER_FIELDS, ensemble_signature
+    from .data import prepared
+    from .init import procrustes_rotation
+    from .stacked import StackedCLIP, patchify
+    from .vocabulary import VocabularySlice
+
+    configs = list(configs)
+    keep_freed_memory()
+    if len({ensemble_signature(c) for c in configs}) != 1:
+        raise ValueError("configs of one ensemble may differ only in " + ", ".join(MEMBER_FIELDS))
+    shared = configs[0]
+    model_cfg = tiny_clip_config(**shared.model)
+    three = shared.modalities == 3
+    patch = int(model_cfg["vision_cfg"]["patch_size"])
+    data = prepared(shared.n_train, shared.n_val, shared.data_seed, shared.caption_detail,
+                    model_cfg["text_cfg"]["context_length"], model_cfg["vision_cfg"]["image_size"], three)
+    train_images, train_tokens = data["train"][0], data["train"][1]
+    create = create_trimodal_clip if three else create_tiny_clip
+    models, vocabularies, rotations = [], [], []
+    for config in configs:
+        model = create(model_cfg, seed=config.seed, init_temperature=config.temperature,
+                       learn_temperature=config.learn_temperature, device=device)
+        # the amended start: one fixed rotation of the text features, fitted on all training pairs
+        amended = config.init == "procrustes"
+        rotations.append(procrustes_rotation(model, train_images, train_tokens) if amended else None)
+        vocabularies.append(VocabularySlice(model, [train_tokens, data["val"][1]]))
+        models.append(model)
+    stacked = StackedCLIP(models, model_cfg, text_rotations=rotations)
+    remap = vocabularies[0].remap  # the same rows are used by every member
+
+    # the padding after the longest caption's end-of-text token changes no pooled output (causal
+    # mask), so the text tower runs on that many positions instead of the whole context
+    length = 1 + max(int(data[split][1].argmax(dim=-1).max()) for split in ("train", "val"))
+
+    def on_device(split):  # (patches, remapped tokens[, sketch patches]) on the device
+        images, tokens, *rest = data[split][:-1]
+        out = [patchify(images, patch), remap(tokens[:, :length])] + [patchify(s, patch) for s in rest]
+        return [t.to(device) for t in out]
+
+    train_inputs, val_inputs = on_device("train"), on_device("val")
+    count, steps, batch_size = len(configs), shared.steps, shared.batch_size
+    # every member's batch order for the whole run, drawn from its own seed: (steps, M, B)
+    index = torch.stack([torch.randint(0, len(train_images), (steps, batch_size),
+                                       generator=torch.Generator().manual_seed(c.seed)) for c in configs], dim=1)
+    index = index.to(device)
+    optimizer = _optimizer(stacked.trainable(), shared.lr, shared.weight_decay)
+    losses = [LOSSES[c.loss] for c in configs]
+
+    def record(step, running, n_steps):
+        embedded = _embed_all(stacked, val_inputs)
+        temperatures = (1.0 / stacked.logit_scale()).tolist()
+        mean_loss = (running / max(1, n_steps)).tolist() if n_steps else [float("nan")] * count
+        for m in range(count):
+            rows[m].append({"step": step, "train_loss": mean_loss[m], "temperature": temperatures[m],
+                            **scores(*(e[m] for e in embedded))})
+
+    rows = [[] for _ in configs]
+    record(0, None, 0)
+    running, since_eval = torch.zeros(count, device=device), 0
+    bar = tqdm(range(1, steps + 1), disable=not progress, leave=False,
+               desc=f"training {count} model{'s' if count > 1 else ''}")
+    for step in bar:
+        for group in optimizer.param_groups:
+            group["lr"] = lr_at(step, shared)
+        batch = [t[index[step - 1]] for t in train_inputs]  # each (M, B, …)
+        features = stacked.features(*batch)
+        scale = stacked.logit_scale()
+        progress_frac = step / steps
+        member_losses = torch.stack([
+            losses[m]([f[m] for f in features], scale[m], progress_frac, configs[m].loss_options)
+            for m in range(count)])
+        optimizer.zero_grad(set_to_none=True)
+        member_losses.sum().backward()  # members are independent: each gets its own gradient
+        optimizer.step()
+        stacked.clamp_logit_scales(MAX_LOGIT_SCALE)
+        running += member_losses.detach()
+        since_eval += 1
+        if step % shared.eval_every == 0 or step == steps:
+            record(step, running, since_eval)
+            running, since_eval = torch.zeros(count, device=device), 0
+            if progress:
+                bar.set_postfix(gap=f"{np.mean([r[-1]['gap'] for r in rows]):.3f}")
+    bar.close()
+    stacked.unstack()
+    results = []
+    for model, vocabulary, member_rows in zip(models, vocabularies, rows):
+        vocabulary.detach()
+        model.eval()
+        results.append((model, pd.DataFrame(member_rows), model_cfg))
+    return results
+
