@@ -80,6 +80,8 @@ def leftovers(markdown: str) -> list[str]:
             value = token.attrs.get(attribute) if token.attrs else None
             if value is not None and not _ABSOLUTE.match(str(value)):
                 problems.append(f"a relative {attribute}: {value!r}")
+        if token.type == "html_block" and re.match(r"^<!--.*?-->\s*\S", token.content):
+            problems.append(f"a line that starts with an HTML comment, a block of its own: {token.content[:40]!r}")
         if token.type in ("html_inline", "html_block"):
             for value in re.findall(r"""\b(?:src|href)=["']([^"']+)""", token.content):
                 if not _ABSOLUTE.match(value):
@@ -90,9 +92,9 @@ def leftovers(markdown: str) -> list[str]:
 def test_leftovers_finds_what_colab_would_show_raw():
     chapter = "\n\n".join([
         "A {glue:text}`gap` and {cite:t}`key`.", "```{exercise} T\nx\n```", "(label)=", "% a comment",
-        ":::{note}\nx\n:::", "[a](../book/x.md) ![b](b.png)", '<img src="x.svg">'])
+        ":::{note}\nx\n:::", "[a](../book/x.md) ![b](b.png)", '<img src="x.svg">', "about\n<!-- time:x -->1 s<!-- /time --> here"])
     found = leftovers(chapter)
-    assert len(found) == 9, found
+    assert len(found) == 10, found
     assert leftovers("Plain `{x}` in code, [a](https://x.org/) and [b](#here).") == []
 
 
@@ -228,3 +230,49 @@ def test_a_chapter_runs_as_colab_runs_it(tmp_path):
     printed = "".join("".join(o.get("text", "")) for c in executed["cells"] for o in c.get("outputs", []))
     assert re.search(r"^clip_gap = 0\.\d\d$", printed, re.M), "the glued numbers the text names are printed"
     assert sorted(p.name for p in work.iterdir()) == [RUN_CHAPTER], "the chapter wrote into the working folder"
+
+
+def first_screen_html(notebook, cells: int = 6) -> str:
+    """The first ``cells`` cells of a notebook as one HTML page: Markdown through markdown-it-py's CommonMark
+    renderer (what Colab's Markdown renderer follows), code as preformatted text."""
+    import html
+
+    commonmark = MarkdownIt("commonmark")
+    parts = [f'<div class="md">{commonmark.render(c.source)}</div>' if c.cell_type == "markdown"
+             else f'<pre class="code">{html.escape(c.source)}</pre>' for c in notebook.cells[:cells]]
+    style = ("body{font-family:sans-serif;max-width:1000px;margin:20px auto;font-size:15px}"
+             ".md{border-left:3px solid #ddd;padding:4px 12px;margin:8px 0}"
+             ".code{background:#f4f4f4;padding:8px;font-size:13px}"
+             "blockquote{border-left:4px solid #9bd;margin:0;padding:2px 12px;background:#f6fbff}")
+    return f'<html><head><meta charset="utf-8"><style>{style}</style></head><body>{"".join(parts)}</body></html>'
+
+
+def test_first_screen_as_a_commonmark_renderer_shows_it(tmp_path):
+    """Chapter 0's edition rendered by markdown-it-py and shown in headless Chromium: no MyST markup in the
+    visible text; the screenshot goes to _build/screenshots/colab-00-first-screen.png."""
+    from tests.test_browser import SCREENSHOTS, _chromium, _skip_or_fail
+
+    page = tmp_path / "first-screen.html"
+    page.write_text(first_screen_html(nbformat.read(ROOT / "colab" / RUN_CHAPTER, as_version=4)), encoding="utf-8")
+    browser_path = _chromium()
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _skip_or_fail("Playwright is not installed")
+    if browser_path is None:
+        _skip_or_fail("no Chromium found (apt-get install chromium, or set GAPNOTES_CHROMIUM)")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    shot = SCREENSHOTS / "colab-00-first-screen.png"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=browser_path, headless=True,
+                                    args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
+        tab = browser.new_page(viewport={"width": 1100, "height": 1000})
+        tab.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort())
+        tab.goto(page.as_uri())
+        text = tab.inner_text("body")
+        tab.screenshot(path=str(shot))
+        browser.close()
+    for raw in ("{glue", "{cite", "{term}", "```{", ":label:", "<!--", "../book/"):
+        assert raw not in text, f"the rendered first screen shows {raw!r}"
+    assert "This is the Colab edition" in text and "Liang et al. (2022)" in text
+    assert shot.stat().st_size > 10_000

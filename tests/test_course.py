@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 ASSIGNMENTS = course.assignments()
 FIRST = "00_the_modality_gap"
+COURSE_REPOSITORY = "https://github.com/a-teacher/gap-course"
 REGION = re.compile(r"^### BEGIN (SOLUTION|HIDDEN TESTS)\n(.*?)^### END \1$", re.M | re.S)
 
 
@@ -54,7 +55,7 @@ def _hidden_lines(notebook):
 def released(tmp_path_factory):
     """Every assignment released once, into a course folder of its own."""
     path = tmp_path_factory.mktemp("course") / "course"
-    course.release(path)
+    course.release(path, repository_url=COURSE_REPOSITORY)
     return path
 
 
@@ -134,7 +135,8 @@ def test_grading_a_chapter(released):
     source = _read(released / "source" / FIRST / f"{FIRST}.ipynb")
     release = _read(released / "release" / FIRST / f"{FIRST}.ipynb")
     solutions = {_meta(c)["grade_id"]: c.source for c in source.cells if c.cell_type == "code" and _meta(c).get("solution")}
-    wrong = _read(released / "release" / FIRST / f"{FIRST}.ipynb")
+    # made in Colab: the Colab form of the release (released with --repository-url)
+    wrong = _read(released / "colab" / FIRST / f"{FIRST}.ipynb")
     for cell in wrong.cells:
         if _meta(cell).get("grade_id") == "ex-00-cone-code":
             cell.source = solutions["ex-00-cone-code"]
@@ -160,6 +162,23 @@ def test_grading_a_chapter(released):
         assert feedback.is_file(), feedback
     html = (released / "feedback" / "wrong" / FIRST / f"{FIRST}.html").read_text()
     assert "direction_cosine is not the cosine of the two gap vectors" in html
+
+
+@pytest.mark.parametrize("name", sorted(course.assignments(ROOT)))
+def test_the_colab_form_of_a_release_renders_in_colab(name, released):
+    """The release with Markdown Colab renders: no MyST left, every link absolute, the badge opens the
+    course repository, and the nbgrader cells are the release's, byte for byte."""
+    from tests.test_colab import leftovers
+
+    release = _read(released / "release" / name / f"{name}.ipynb")
+    colab = _read(released / "colab" / name / f"{name}.ipynb")
+    problems = [f"cell {i}: {p}" for i, c in enumerate(colab.cells) if c.cell_type == "markdown"
+                and not _meta(c) for p in leftovers(c.source)]
+    assert not problems, "\n".join(problems)
+    graded = [(c.id, c.source, _meta(c)) for c in release.cells if _meta(c)]
+    assert graded and graded == [(c.id, c.source, _meta(c)) for c in colab.cells if _meta(c)]
+    badge = f"https://colab.research.google.com/github/{COURSE_REPOSITORY.removeprefix('https://github.com/')}"
+    assert f"]({badge}/blob/main/{name}/{name}.ipynb)" in colab.cells[0].source
 
 
 def test_grading_needs_submissions(released, tmp_path):

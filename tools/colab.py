@@ -280,9 +280,9 @@ INTRO = """\
 > notebook: the same code, with Markdown that Colab renders. Run it from the top (*Runtime → Run all*).
 > The first code cell installs the book's package `gapnotes` (never torch: Colab's own is used).
 >
-> **How long it takes.** On a 2-core CPU like Colab's free runtime, about
-> <!-- time:chapter-{number}-alone -->?<!-- /time --> (measured on <!-- time:machine -->?<!-- /time -->,
-> the chapter alone from an empty model cache; Colab's CPU has not been timed). On a GPU runtime
+> **How long it takes.** On a 2-core CPU like Colab's free runtime, about <!-- time:chapter-{number}-alone -->?<!-- /time -->
+> (measured on <!-- time:machine -->?<!-- /time -->, the chapter alone from an empty model cache;
+> Colab's CPU has not been timed). On a GPU runtime
 > (*Runtime → Change runtime type → T4 GPU*) training runs on the GPU automatically; that time is not
 > measured.
 >
@@ -291,8 +291,15 @@ INTRO = """\
 > prints `name = value` as you run it."""
 
 
-def convert(notebook, site: Site, name: str, results: dict | None = None):
-    """The Colab edition of one chapter (a new notebook; ``notebook`` is not changed)."""
+def convert(notebook, site: Site, name: str, results: dict | None = None, course: bool = False):
+    """The Colab edition of one chapter (a new notebook; ``notebook`` is not changed).
+
+    ``course``: ``notebook`` is an assignment nbgrader released (``tools.course``): its nbgrader cells
+    (answers, checks, written tasks; nbgrader checksums them) and its cell ids are kept as they are, and
+    its Colab badge, which opens the course's own repository, is left alone.
+    """
+    import nbformat
+
     from tools.timings import rewrite_marked
 
     out = copy.deepcopy(notebook)
@@ -300,31 +307,35 @@ def convert(notebook, site: Site, name: str, results: dict | None = None):
     converter = Converter(site, glued, name)
     inside = False
     for index, cell in enumerate(out.cells):
-        cell.metadata.pop("execution", None)
-        if cell.cell_type == "code":
-            cell.outputs, cell.execution_count = [], None
+        if cell.cell_type == "code" or (course and cell.metadata.get("nbgrader")):
+            if not course:
+                cell.metadata.pop("execution", None)
+                cell.outputs, cell.execution_count = [], None
             continue
+        cell.metadata.pop("execution", None)
         converter.cell = index
         cell.source, inside = converter.cell_source(cell.source, inside)
     if inside:
         raise ValueError(f"{name}: a {{solution-start}} is never closed by {{solution-end}}")
     title = out.cells[0]
-    title.source = re.sub(r"\]\(https://colab\.research\.google\.com/github/[^)]*\)", f"]({site.colab(name)})",
-                          title.source.replace(site.raw("book/_static/colab-badge.svg"), COLAB_BADGE))
+    title.source = title.source.replace(site.raw("book/_static/colab-badge.svg"), COLAB_BADGE)
+    if not course:
+        title.source = re.sub(r"\]\(https://colab\.research\.google\.com/github/[^)]*\)", f"]({site.colab(name)})",
+                              title.source)
     intro = INTRO.format(book=site.book, number=name[:2], example=next((k for k in glued if k), "clip_gap"))
     if not glued:  # a chapter without glued numbers needs no word on them
         intro = intro.split("\n>\n> **Numbers in the text.**")[0]
     if results is not None:
         intro, _ = rewrite_marked(intro, results, page=f"{EDITION}/{name}")
-    import nbformat
-
     out.cells.insert(1, nbformat.v4.new_markdown_cell(intro))
-    for cell in out.cells:  # nbformat ≥ 5.1 wants ids; derive them so the edition is reproducible
-        cell.pop("id", None)
-    out.metadata["gapnotes"] = {"edition": EDITION, "source": f"notebooks/{name}"}
     out.metadata["colab"] = {"name": name, "provenance": []}
     out.metadata.pop("widgets", None)
-    for index, cell in enumerate(out.cells):
+    if course:
+        out.cells[1]["id"] = "colab-edition"
+        out.metadata.setdefault("gapnotes", {})["colab"] = True
+        return out
+    out.metadata["gapnotes"] = {"edition": EDITION, "source": f"notebooks/{name}"}
+    for index, cell in enumerate(out.cells):  # ids derived from the position: the edition is reproducible
         cell["id"] = f"cell-{index:03d}"
     return out
 

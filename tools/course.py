@@ -181,6 +181,19 @@ def course_notebook(notebook, colab_url: str | None = None, where: str = "notebo
     return out
 
 
+def colab_release(path: Path, root: Path | str = ROOT):
+    """A released assignment with the Markdown Colab renders (:func:`tools.colab.convert`, ``course=True``):
+    its nbgrader cells, ids and Colab badge untouched, so a submission made in Colab grades as any other."""
+    import nbformat
+
+    from tools.colab import Site, convert
+
+    results_path = Path(root) / "benchmarks" / "results.json"
+    results = json.loads(results_path.read_text()) if results_path.is_file() else None
+    notebook = nbformat.read(path, as_version=4)
+    return convert(notebook, Site.configured(root), path.name, results, course=True)
+
+
 class _Generated:
     """The files ``release`` wrote, with their checksums (``<course>/.generated.json``)."""
 
@@ -232,8 +245,10 @@ def release(
     """Write ``<course>/source/`` from the chapters and release it with nbgrader.
 
     ``chapters``: assignment names to release (default: every chapter with exercises).
-    ``repository_url``: the GitHub repository where you publish the *release* folder (for the
-    students' Colab badges: ``<repository>/blob/<branch>/<assignment>/<notebook>``).
+    ``repository_url``: the GitHub repository where you publish the assignments for Colab (the
+    students' Colab badges: ``<repository>/blob/<branch>/<assignment>/<notebook>``); with it, each
+    assignment is also written to ``<course>/colab/<assignment>/`` with Markdown that Colab renders:
+    publish that folder's contents.
     Returns ``{assignment: released notebook}``.
     """
     import nbformat
@@ -268,6 +283,9 @@ def release(
         generated.save()
         _run_nbgrader(course, "generate_assignment", name, "--force")
         released[name] = course / "release" / name / f"{name}.ipynb"
+        if colab:  # what students open in Colab: the release with Markdown Colab renders (tools.colab)
+            generated.write(course / "colab" / name / f"{name}.ipynb",
+                            nbformat.writes(colab_release(released[name], root)) + "\n")
     generated.save()
     return released
 
