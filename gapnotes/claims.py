@@ -416,33 +416,9 @@ FULL_EVALUATION = ("gap", "true_pair_cos", "v_measure", "nmi", "ari", "homogenei
                    "i2t_r1", "i2t_r5", "i2t_r10", "t2i_r1", "t2i_r5", "t2i_r10")
 
 
-#: The 2026 paper's group-wise (k-means on the pooled points) and instance-wise scores.
-GROUP_SCORES = ("nmi", "ari", "homogeneity")
-INSTANCE_SCORES = ("knn_acc", "probe_acc", "i2t_r1", "i2t_r5", "i2t_r10")
-
-
-def _change(v, metric) -> float:
-    return v[f"{metric}_modgap"] - v[f"{metric}_clip_lt"]
-
-
-def _barely_moves(v, metric) -> float:
-    """|ModGap − CLIP-LT| minus the allowed change max(0.05, 20 % of CLIP-LT's score): ≤ 0 when it barely moves.
-
-    The book's one definition of "barely moves" for a score in [0, 1] (also the R@1 check of
-    ``closing.group-wise``): 20 % of a score near 0.6 is about twice the seed-to-seed sd of that
-    score for one method (0.04 for CLIP-LT's R@1 over seeds 5–19).
-    """
-    return abs(_change(v, metric)) - max(0.05, 0.2 * v[f"{metric}_clip_lt"])
-
-
-def _largest_excess(metrics) -> Callable[[dict], float]:
-    """max over ``metrics`` of :func:`_barely_moves` (value names without the method suffix)."""
-    return lambda v: max(_barely_moves(v, m) for m in metrics)
-
-
-def _group_over_instance(v) -> float:
-    """Smallest group-wise gain minus the largest instance-wise |change| (ModGap − CLIP-LT)."""
-    return min(_change(v, m) for m in GROUP_SCORES) - max(abs(_change(v, m)) for m in INSTANCE_SCORES)
+def _largest_change(metrics) -> Callable[[dict], float]:
+    """max |ModGap − CLIP-LT| over ``metrics`` (value names without the method suffix)."""
+    return lambda v: max(abs(v[f"{m}_modgap"] - v[f"{m}_clip_lt"]) for m in metrics)
 
 
 def _full_evaluation(seed, device) -> dict:
@@ -458,7 +434,7 @@ def _group_wise(seed, device) -> dict:
 
 def _retrieval_excess(v) -> float:
     """|ΔR@1| minus the allowed change max(0.05, 20 % of CLIP-LT's R@1): ≤ 0 when retrieval barely moves."""
-    return _barely_moves(v, "r1")
+    return abs(v["r1_modgap"] - v["r1_clip_lt"]) - max(0.05, 0.2 * v["r1_clip_lt"])
 
 
 def _complete_configs(seed):
@@ -595,15 +571,14 @@ CLAIMS = {claim.id: claim for claim in (
           _init,
           (Check("gap at step 0, amended / original", lambda v: v["gap_init_amended"] / v["gap_init_original"],
                  "<=", 0.25),
-           Check("gap after / at step 0 (amended)", lambda v: v["gap_trained_amended"] / v["gap_init_amended"],
-                 ">=", 1.25)),
+           Check("gap after − at step 0 (amended)", _diff("gap_trained_amended", "gap_init_amended"),
+                 ">=", 0.1)),
           ("gap_init_amended", "gap_trained_amended", "gap_init_original", "gap_trained_original",
            "centre_length_difference"),
           configs=_init_configs,
-          note="Training grows the amended gap to 1.4–4.9 times its start (seeds 5–19). The check was "
-               "'after − at step 0 ≥ 0.1' until seed 19 (a high start, 0.251 → 0.358) put its new-seed bound "
-               "just below 0; it is now relative to the start, and was then checked on fresh seeds 20–29 "
-               "(benchmarks/README.md records the runs). Our amended start is well above the paper's "
+          note="Fragile on new seeds: the thresholds were set on seeds 0–4; on seeds 10–19 training re-opens "
+               "the gap by 0.107 in seed 19 (new-seed bound −0.001) and on seeds 20–29 by 0.097 in seed 24, "
+               "below the 0.1 claimed (benchmarks/README.md records the runs). Our amended start is well above the paper's "
                "0.04: the tiny ViT's image cone at initialisation "
                "is nearly a point while the text cone is wide, and a rotation cannot shrink the difference of "
                "the centres' lengths (centre_length_difference). The gap comes back, less far than the "
@@ -645,7 +620,11 @@ CLAIMS = {claim.id: claim for claim in (
            Check("|ΔR@1| − max(0.05, 0.2·R@1)", _retrieval_excess, "<=", 0.0)),
           ("gap_clip_lt", "gap_modgap", "v_clip_lt", "v_modgap", "r1_clip_lt", "r1_modgap"),
           configs=_closing_configs,
-          note="Higher absolute V-measures (five shapes are easier groups than MSCOCO's categories); the "
+          note="Fragile on new seeds: on seeds 20–29 ModGap raised seed 23's R@1 by 0.106 against the 0.096 "
+               "allowed (that seed's CLIP-LT retrieves and clusters poorly: R@1 0.478, V-measure 0.122). Over "
+               "seeds 5–29 the change of R@1 is +0.003 ± 0.051 (mean ± sd), about the spread between two "
+               "separately trained models: retrieval barely moves on average, not in every seed. "
+               "Higher absolute V-measures (five shapes are easier groups than MSCOCO's categories); the "
                "regime matters: partial captions and 300 steps (trained longer, CLIP-LT closes much of its own "
                "gap and the gain shrinks).",
           source="The 2026 paper's two-modal MSCOCO results (a single training run per method as the book "
@@ -653,26 +632,23 @@ CLAIMS = {claim.id: claim for claim in (
                  "code only) and were not re-checked against the paper's text for this book."),
     Claim("closing.full-evaluation", "4",
           "By every metric of the 2026 paper's evaluation: closing the gap lifts each group-wise score "
-          "(NMI, ARI, homogeneity of k-means on the pooled points) by more than any instance-wise one "
-          "(k-NN and linear-probe accuracy, image→text Recall@1/5/10) moves, and each instance-wise score "
-          "barely moves (by at most 0.05 or 20 % of CLIP-LT's score, whichever is larger).",
+          "(NMI, ARI, homogeneity of k-means on the pooled points) and leaves the instance-wise ones "
+          "(k-NN and linear-probe accuracy, image→text Recall@1/5/10) within 0.10.",
           "Grassucci et al. 2026: clustering scores rise as the gap closes; retrieval and classification move "
           "little or inconsistently",
           _full_evaluation,
           tuple(Check(f"{name} gain", _diff(f"{metric}_modgap", f"{metric}_clip_lt"), ">=", 0.05)
-                for name, metric in zip(("NMI", "ARI", "homogeneity"), GROUP_SCORES))
-          + (Check("smallest group-wise gain − largest instance-wise |Δ|", _group_over_instance, ">=", 0.05),)
-          + tuple(Check(f"{name} − max(0.05, 0.2·CLIP-LT's)", _largest_excess(metrics), "<=", 0.0)
+                for name, metric in (("NMI", "nmi"), ("ARI", "ari"), ("homogeneity", "homogeneity")))
+          + tuple(Check(f"{name}", _largest_change(metrics), "<=", 0.10)
                   for name, metrics in (("|Δ k-NN accuracy|", ("knn_acc",)),
                                         ("|Δ linear-probe accuracy|", ("probe_acc",)),
                                         ("largest |Δ image→text R@k|", ("i2t_r1", "i2t_r5", "i2t_r10")))),
           tuple(f"{metric}_{name}" for metric in FULL_EVALUATION for name in ("clip_lt", "modgap")),
           configs=_closing_configs,
-          note="The instance-wise scores move in either direction by up to 0.10 between seeds (R@1 of one "
-               "method alone varies by an sd of 0.04): the checks were '|Δ| ≤ 0.10' until seeds 5–19 put "
-               "two new-seed bounds just below 0; they are now the book's one rule for 'barely moves' (as "
-               "closing.group-wise's R@1) plus the comparison the paper makes, and were then checked on "
-               "fresh seeds 20–29 (benchmarks/README.md records the runs). Text→image recall is not flat on the "
+          note="Fragile on new seeds: the instance-wise checks (|Δ| ≤ 0.10) hold on seeds 0–19, but their "
+               "new-seed bound falls just below 0 on 5–9 (linear probe, seed 8: 0.071) and 10–19 (R@k, seed 12: "
+               "0.099), and on seeds 20–29 image→text R@k moves by more than 0.10 in two seeds, down in seed 20 "
+               "(R@10 −0.116) and up in seed 23 (R@1 +0.106) (benchmarks/README.md records the runs). Text→image recall is not flat on the "
                "toy: ModGap raises it in most seeds (t2i_r1, t2i_r5), "
                "so it is shown, not claimed. NMI (arithmetic mean normalisation, sklearn's default) equals "
                "the V-measure. The linear probe is a logistic regression, not the authors' Adam-trained layer "
@@ -690,6 +666,9 @@ CLAIMS = {claim.id: claim for claim in (
            Check("V gain, partial − complete", _diff("v_gain_partial", "v_gain_complete"), ">=", 0.1)),
           ("gap_clip_lt_complete", "gap_clip_lt_partial", "v_gain_complete", "v_gain_partial"),
           configs=_complete_configs,
+          note="Fragile on new seeds: on seeds 20–29 the partial-caption V gain exceeds the complete-caption "
+               "one by more than 0.1 in every seed, but by only 0.02–0.04 in three (seeds 27–29), so the "
+               "new-seed bound is −0.004; on seeds 0–19 it was robust.",
           source="— (a control of our own; no number is compared)"),
     Claim("closing.failure", "4",
           "Aligning images onto captions that rarely name the colour destroys clustering by colour.",
@@ -710,8 +689,10 @@ CLAIMS = {claim.id: claim for claim in (
           ("mean_gap_pairwise", "mean_gap_modgap", "v_pairwise", "v_modgap", "mean_r1_pairwise",
            "mean_r1_modgap"),
           configs=_nmodal_configs,
-          note="The pooled clustering gain the paper reports is not robust on the toy: ModGap's V-measure "
-               "by colour (v_modgap) swings between seeds and is below pairwise CLIP's in some, so it is shown, "
+          note="Fragile on new seeds: on seeds 20–29 ModGap's largest pairwise gap ends at 0.108 and 0.103 "
+               "(seeds 23 and 29) against the 0.1 claimed; its mean gap stays under 0.6 of pairwise CLIP's in "
+               "every seed. The pooled clustering gain the paper reports is not robust on the toy: ModGap's "
+               "V-measure by colour (v_modgap) swings between seeds and is below pairwise CLIP's in some, so it is shown, "
                "not claimed.",
           source="The 2026 paper's three-modal (MSR-VTT) results, qualitatively: no number is compared; "
                  "the authors' repository holds only the two-modal code."),

@@ -200,8 +200,12 @@ def test_a_chapter_runs_as_colab_runs_it(tmp_path):
     uv = Path(sys.executable).with_name("uv")
     wheels, venv, work = tmp_path / "wheels", tmp_path / "venv", tmp_path / "work"
     work.mkdir()
+    source = tmp_path / "source"  # built from a copy: setuptools writes build/ and *.egg-info beside the sources
+    shutil.copytree(ROOT / "gapnotes", source / "gapnotes", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
     build = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-             "--wheel-dir", str(wheels), str(ROOT)]
+             "--wheel-dir", str(wheels), str(source)]
     subprocess.run(build, check=True, capture_output=True, text=True)
     (wheel,) = wheels.glob("gapnotes-*.whl")
     python = venv / "bin" / "python"
