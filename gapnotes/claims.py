@@ -39,8 +39,10 @@ from pathlib import Path
 
 import numpy as np
 
+from .metrics import pooled_v_measure, semantic_r1
+
 __all__ = ["Check", "Claim", "ClaimResult", "CLAIMS", "SEEDS", "parse_seeds", "configs", "run", "report_table",
-           "compare_methods", "temperature_table", "main"]
+           "verdict_table", "margins_frame", "compare_methods", "temperature_table", "main"]
 
 #: The five seeds the book shows (any five must do: ``python -m gapnotes.claims --seeds 5-9``).
 SEEDS = (0, 1, 2, 3, 4)
@@ -220,27 +222,10 @@ def _embeddings(config, pairs, device):
     return embed_pairs(result.model, pairs, result.model_cfg)
 
 
-#: k-means restarts: with 10, k-means on CLIP-LT's pooled points sometimes splits by modality and
-#: sometimes by shape from one start to the next; 100 makes the score a property of the embeddings.
+#: k-means restarts (as :func:`gapnotes.metrics.pooled_v_measure`'s default): with 10, k-means on
+#: CLIP-LT's pooled points sometimes splits by modality and sometimes by shape from one start to the
+#: next; 100 makes the score a property of the embeddings.
 KMEANS_RESTARTS = 100
-
-
-def pooled_v_measure(x, y, labels) -> float:
-    """V-measure of k-means (k = number of classes, 100 restarts) on the 2N pooled points."""
-    from .metrics import clustering_scores, pooled
-
-    points, _, pooled_labels = pooled(x, y, labels)
-    return clustering_scores(points, pooled_labels, seed=0, n_init=KMEANS_RESTARTS)["v_measure"]
-
-
-def semantic_r1(x, y, matches) -> float:
-    """Image→text Recall@1 where a hit is any caption whose named attributes all hold.
-
-    ``matches`` is :meth:`gapnotes.synthetic.ShapesPairs.caption_matches` of the pairs.
-    """
-    from .metrics import match_recall_at_k
-
-    return match_recall_at_k(x, y, matches, ks=(1,))[1]
 
 
 def _methods():
@@ -843,6 +828,46 @@ def report_table(results):
                      "weakest check": check.describe(), "new-seed margin ≥": round(bound, 3),
                      "robust": r.robust})
     return pd.DataFrame(rows).set_index("claim")
+
+
+def verdict_table(results):
+    """The ledger at a glance, one row per claim: what it says, the paper's number, ours, the verdict.
+
+    ``ours`` is the claim's weakest check (:meth:`ClaimResult.weakest`): its value's mean ± sd over the
+    seeds against its threshold. ``verdict``: "robust", "fragile" (holds in every seed, but a new seed's
+    margin could be < 0) or "fails" (some seed misses a threshold), with the seeds that hold and the
+    new-seed margin. Every value of every seed is in :meth:`ClaimResult.frame`.
+    """
+    import pandas as pd
+
+    rows = []
+    for r in results:
+        check, bound = r.weakest()
+        values = np.array([float(check.value(v)) for v in r.values])
+        sd = values.std(ddof=1) if values.size > 1 else 0.0
+        verdict = "robust" if r.robust else "fragile" if all(r.holds) else "fails"
+        rows.append({"claim": r.claim.id, "what": r.claim.statement, "paper": r.claim.paper,
+                     "ours": f"{check.describe()}: {values.mean():.3f} ± {sd:.3f}",
+                     "verdict": f"{verdict} (holds {sum(r.holds)}/{len(r.holds)}; new-seed margin ≥ {bound:+.3f})"})
+    return pd.DataFrame(rows).set_index("claim")
+
+
+def margins_frame(results):
+    """Every check's margin in every seed, long format: claim, check, seed, margin, new_seed_bound.
+
+    The margin is value − threshold (``≥`` checks) or threshold − value (``≤``), in the check's own
+    units; ≥ 0 where the check holds (see the module doc). For :func:`gapnotes.plots.plot_check_margins`.
+    """
+    import pandas as pd
+
+    rows = []
+    for r in results:
+        for check in r.claim.checks:
+            bound = check.new_seed_bound(r.values)
+            for seed, margin in zip(r.seeds, check.margins(r.values)):
+                rows.append({"claim": r.claim.id, "check": check.describe(), "seed": seed,
+                             "margin": float(margin), "new_seed_bound": float(bound)})
+    return pd.DataFrame(rows)
 
 
 def main(argv=None) -> int:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from ._validation import as_embeddings, check_float, check_same_rows, row_norms
-from .metrics import _fused_block, _normalized, _norms_and_centre, gap_vector
+from ._vectors import fused_block, normalized, norms_and_centre
+from .metrics import gap_vector
 
 __all__ = [
     "normalize",
@@ -35,7 +36,7 @@ def normalize(x) -> np.ndarray:
     -------
     np.ndarray, shape (N, D), float32 (float64 if x is float64).
     """
-    return _normalized(as_embeddings(x, "x"), "x")
+    return normalized(as_embeddings(x, "x"), "x")
 
 
 def _renormalize(a: np.ndarray, name: str) -> np.ndarray:
@@ -64,7 +65,7 @@ def shift_along(x, direction, step: float) -> np.ndarray:
     if not np.isfinite(norm) or norm == 0:
         raise ValueError("direction must be a finite, non-zero vector")
     step = check_float(step, "step")
-    out = _normalized(x, "x")
+    out = normalized(x, "x")
     out += (step * d / norm).astype(out.dtype)
     return _renormalize(out, "shifted x")
 
@@ -93,13 +94,13 @@ def shift_along_gap(x, y, lam: float):
     -------
     (x_shifted, y_shifted) : two np.ndarrays of the input shapes.
     """
-    x = as_embeddings(x, "x", check_finite=False)  # _norms_and_centre below refuses NaN/inf
+    x = as_embeddings(x, "x", check_finite=False)  # norms_and_centre below refuses NaN/inf
     y = as_embeddings(y, "y", check_finite=False)
     if x.shape[1] != y.shape[1]:
         raise ValueError(f"x has dimension {x.shape[1]} but y has {y.shape[1]}")
     lam = check_float(lam, "lam")
-    norms_x, centre_x = _norms_and_centre(x, "x")
-    norms_y, centre_y = _norms_and_centre(y, "y")
+    norms_x, centre_x = norms_and_centre(x, "x")
+    norms_y, centre_y = norms_and_centre(y, "y")
     delta = centre_x - centre_y
     norm = np.linalg.norm(delta)
     if lam != 0.0 and norm == 0:
@@ -119,7 +120,7 @@ def _shifted_unit_rows(x: np.ndarray, norms: np.ndarray, shift: np.ndarray, name
     moving = bool(shift.any())
     shift_t = shift.astype(dtype)
     shift_sq = float(shift @ shift)
-    block = _fused_block(x)
+    block = fused_block(x)
     offset = np.empty((min(block, len(x)), x.shape[1]), dtype=dtype) if moving else None
     for start in range(0, len(x), block):
         part = x[start : start + block]
@@ -160,7 +161,7 @@ def center_modalities(x, y):
         raise ValueError(f"x has dimension {x.shape[1]} but y has {y.shape[1]}")
     out = []
     for arr, name in ((x, "x"), (y, "y")):
-        arr_n = _normalized(arr, name)
+        arr_n = normalized(arr, name)
         arr_n -= arr_n.mean(axis=0, dtype=np.float64).astype(arr_n.dtype)
         out.append(_renormalize(arr_n, f"centred {name}"))
     return out[0], out[1]
@@ -185,8 +186,8 @@ def procrustes_align(source, target):
     s = as_embeddings(source, "source")
     t = as_embeddings(target, "target")
     check_same_rows(s, t, "source", "target")
-    sn = _normalized(s, "source").astype(np.float64)
-    tn = _normalized(t, "target").astype(np.float64)
+    sn = normalized(s, "source").astype(np.float64)
+    tn = normalized(t, "target").astype(np.float64)
     u, _, vt = np.linalg.svd(sn.T @ tn)
     rotation = u @ vt
     aligned = sn @ rotation
@@ -214,7 +215,7 @@ def project_2d(points, method: str = "pca", seed: int = 0, n_neighbors: int = 15
     """
     from ._validation import check_int
 
-    x = _normalized(as_embeddings(points, "points", min_rows=3), "points")
+    x = normalized(as_embeddings(points, "points", min_rows=3), "points")
     seed = check_int(seed, "seed", minimum=0)
     if method == "pca":
         from sklearn.decomposition import PCA
@@ -289,7 +290,7 @@ def fit_posthoc(method: str, images, texts) -> PosthocMap:
     x = as_embeddings(images, "images", min_rows=2)
     y = as_embeddings(texts, "texts", min_rows=2)
     check_same_rows(x, y, "images", "texts")
-    xn, yn = _normalized(x, "images"), _normalized(y, "texts")
+    xn, yn = normalized(x, "images"), normalized(y, "texts")
 
     def renorm(a):
         return _renormalize(a, "corrected embeddings")

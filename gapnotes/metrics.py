@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._validation import as_embeddings, as_labels, check_float, check_int, check_same_rows, row_norms
+from ._vectors import normalized, unit_mean
 
 __all__ = [
     "modality_gap",
@@ -28,6 +29,8 @@ __all__ = [
     "match_recall_at_k",
     "clustering_scores",
     "pooled",
+    "pooled_v_measure",
+    "semantic_r1",
     "knn_accuracy",
     "alignment",
     "uniformity",
@@ -40,57 +43,18 @@ __all__ = [
 _BLOCK_ELEMENTS = 64_000_000
 
 
-# Rows per block for the fused passes: a block (≈ 2 MB at D = 512) stays in cache between the
-# operations on it, so each pass reads the data from memory once.
-_FUSED_BLOCK_BYTES = 2 << 20
-
-
-def _fused_block(x: np.ndarray) -> int:
-    return max(1, _FUSED_BLOCK_BYTES // max(1, x.shape[1] * x.itemsize))
-
-
-def _norms_and_centre(x: np.ndarray, name: str):
-    """Row norms ‖x_i‖ (float64) and the centre mean_i x_i/‖x_i‖ (float64, length D), in one pass over x.
-
-    O(N·D), no normalised copy; refuses NaN/inf and all-zero rows, naming ``name``.
-    """
-    n = len(x)
-    norms = np.empty(n, dtype=np.float64)
-    centre = np.zeros(x.shape[1], dtype=np.float64)
-    block = _fused_block(x)
-    for start in range(0, n, block):
-        part = x[start : start + block]
-        part_norms = row_norms(part, name, first_row=start)
-        norms[start : start + len(part)] = part_norms
-        centre += (1.0 / part_norms).astype(x.dtype) @ part
-    return norms, centre / n
-
-
-def _unit_mean(x: np.ndarray, name: str) -> np.ndarray:
-    """mean_i x_i/‖x_i‖ (see :func:`_norms_and_centre`)."""
-    return _norms_and_centre(x, name)[1]
-
-
-def _normalized(x: np.ndarray, name: str) -> np.ndarray:
-    """One L2-normalised copy of x (float32 unless x is float64)."""
-    dtype = np.float64 if x.dtype == np.float64 else np.float32
-    out = np.array(x, dtype=dtype, copy=True)
-    out /= row_norms(x, name).astype(dtype)[:, None]
-    return out
-
-
 def gap_vector(x, y) -> np.ndarray:
     """The modality-gap vector Δ = mean_i x̂_i − mean_i ŷ_i (a 1-D float64 array of length D).
 
     ``x`` and ``y`` may have different numbers of rows (they are not paired here),
     but must have the same dimension D.
     """
-    # The row norms computed by _unit_mean refuse NaN/inf, so skip as_embeddings' separate pass.
+    # The row norms computed by unit_mean refuse NaN/inf, so skip as_embeddings' separate pass.
     x = as_embeddings(x, "x", check_finite=False)
     y = as_embeddings(y, "y", check_finite=False)
     if x.shape[1] != y.shape[1]:
         raise ValueError(f"x has dimension {x.shape[1]} but y has {y.shape[1]}")
-    return _unit_mean(x, "x") - _unit_mean(y, "y")
+    return unit_mean(x, "x") - unit_mean(y, "y")
 
 
 def modality_gap(x, y) -> float:
@@ -123,7 +87,7 @@ def mean_cosine_similarity(x) -> float:
     """
     x = as_embeddings(x, "x", min_rows=2, check_finite=False)  # row_norms refuses NaN/inf
     n = x.shape[0]
-    s = _unit_mean(x, "x") * n
+    s = unit_mean(x, "x") * n
     value = (float(s @ s) - n) / (n * (n - 1))
     return float(np.clip(value, -1.0 / (n - 1), 1.0))
 
@@ -170,7 +134,7 @@ def held_out_accuracy(embeddings, labels, seed: int = 0, test_size: float = 0.5)
     if len(np.unique(labels)) < 2:
         raise ValueError("labels must contain at least two classes")
     train_x, test_x, train_t, test_t = train_test_split(
-        _normalized(x, "embeddings"), labels, test_size=test_size, random_state=seed, stratify=labels
+        normalized(x, "embeddings"), labels, test_size=test_size, random_state=seed, stratify=labels
     )
     clf = LogisticRegression(max_iter=2000, random_state=seed)
     clf.fit(train_x, train_t)
@@ -268,7 +232,7 @@ def match_recall_at_k(queries, gallery, relevant, ks=(1,)) -> dict:
     if not relevant.any(axis=1).all():
         raise ValueError("relevant has a query (row) without any relevant gallery item")
     ks = _checked_ks(ks)
-    qn, gn = _normalized(q, "queries"), _normalized(g, "gallery")
+    qn, gn = normalized(q, "queries"), normalized(g, "gallery")
     kmax = min(max(ks), len(g))
     hits = {k: 0 for k in ks}
     step = _block_rows(len(g))
@@ -292,7 +256,7 @@ def true_match_ranks(queries, gallery, normalize: bool = True) -> np.ndarray:
     g = as_embeddings(gallery, "gallery")
     check_same_rows(q, g, "queries", "gallery")
     if normalize:
-        qn, gn = _normalized(q, "queries"), _normalized(g, "gallery")
+        qn, gn = normalized(q, "queries"), normalized(g, "gallery")
     else:
         qn, gn = q, g
     n = len(qn)
@@ -379,7 +343,7 @@ def clustering_scores(
         model = MiniBatchKMeans(n_clusters=n_clusters, n_init=3, random_state=seed, batch_size=4096)
     else:
         raise ValueError(f"method must be 'kmeans' or 'minibatch', got {method!r}")
-    assignments = model.fit_predict(_normalized(x, "embeddings"))
+    assignments = model.fit_predict(normalized(x, "embeddings"))
     h, c, v = skm.homogeneity_completeness_v_measure(labels, assignments)
     out = {
         "v_measure": float(v),
@@ -391,6 +355,26 @@ def clustering_scores(
     if return_assignments:
         out["assignments"] = assignments
     return out
+
+
+def pooled_v_measure(x, y, labels, n_init: int = 100, seed: int = 0) -> float:
+    """V-measure of k-means (k = number of classes) on the 2N pooled points of x and y.
+
+    The 2026 paper's group-wise score: ``x`` and ``y`` (N, D) are paired, ``labels`` (N,) the class of
+    each pair, given to both of its points. ``n_init`` restarts (default 100: with 10, k-means on a
+    space with a gap sometimes splits by modality and sometimes by class from one start to the next).
+    """
+    points, _, pooled_labels = pooled(x, y, labels)
+    return clustering_scores(points, pooled_labels, seed=seed, n_init=n_init)["v_measure"]
+
+
+def semantic_r1(x, y, matches) -> float:
+    """Image→text Recall@1 where a hit is any caption whose named attributes all hold.
+
+    ``matches`` is :meth:`gapnotes.synthetic.ShapesPairs.caption_matches` of the pairs
+    (see :func:`match_recall_at_k`).
+    """
+    return match_recall_at_k(x, y, matches, ks=(1,))[1]
 
 
 def knn_accuracy(train, train_labels, test, test_labels, k: int = 10) -> float:
@@ -412,7 +396,7 @@ def knn_accuracy(train, train_labels, test, test_labels, k: int = 10) -> float:
     if k > len(tr):
         raise ValueError(f"k={k} exceeds the number of training points ({len(tr)})")
     classes, tr_idx = np.unique(tr_lab, return_inverse=True)
-    trn, ten = _normalized(tr, "train"), _normalized(te, "test")
+    trn, ten = normalized(tr, "train"), normalized(te, "test")
     pred = np.empty(len(te), dtype=np.int64)
     step = _block_rows(len(tr))
     for start in range(0, len(te), step):
@@ -444,7 +428,7 @@ def uniformity(x, t: float = 2.0) -> float:
     """
     x = as_embeddings(x, "x", min_rows=2)
     t = check_float(t, "t", positive=True, allow_zero=False)
-    xn = _normalized(x, "x")
+    xn = normalized(x, "x")
     n = len(xn)
     step = _block_rows(n)
     partial = []

@@ -10,7 +10,7 @@ import numpy as np
 
 from ._validation import as_embeddings, check_same_rows
 
-__all__ = ["set_book_style", "MODALITY_COLORS", "plot_paired_embedding", "tau_label"]
+__all__ = ["set_book_style", "MODALITY_COLORS", "plot_paired_embedding", "tau_label", "plot_check_margins"]
 
 #: Colours of the two modalities everywhere in the book (seaborn "colorblind" blue and orange).
 MODALITY_COLORS = ("#0173B2", "#DE8F05")
@@ -96,3 +96,42 @@ def tau_label(temperature: float) -> str:
     if abs(inverse - round(inverse)) < 1e-6:
         return "1" if round(inverse) == 1 else f"1/{round(inverse)}"
     return f"{temperature:g}"
+
+
+def plot_check_margins(margins, ax=None, title: str | None = None):
+    """Every check of every claim: one dot per seed at its margin, a bar at the new-seed bound.
+
+    ``margins``: a long DataFrame with columns claim, check, seed, margin, new_seed_bound (as
+    :func:`gapnotes.claims.margins_frame` returns). A margin ≥ 0 means the check holds in that seed
+    (the dashed line at 0 is the threshold); a bound ≥ 0 means a new seed would hold too. Margins are
+    in each check's own units, so compare a row with 0, not rows with each other. Returns the axes.
+    """
+    import matplotlib.pyplot as plt
+
+    required = {"claim", "check", "seed", "margin", "new_seed_bound"}
+    missing = required - set(getattr(margins, "columns", []))
+    if missing:
+        raise ValueError(f"margins must be a DataFrame with columns {sorted(required)}; missing {sorted(missing)}")
+    if len(margins) == 0:
+        raise ValueError("margins is empty: no claim was run")
+    rows = margins.drop_duplicates(["claim", "check"])[["claim", "check", "new_seed_bound"]].reset_index(drop=True)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 0.32 * len(rows) + 1.2))
+    position = {(c, k): i for i, (c, k) in enumerate(zip(rows["claim"], rows["check"]))}
+    y = margins.apply(lambda r: position[(r["claim"], r["check"])], axis=1).to_numpy()
+    jitter = np.random.default_rng(0).uniform(-0.15, 0.15, len(y))
+    held = margins["margin"].to_numpy() >= 0
+    ax.scatter(margins["margin"][held], (y + jitter)[held], s=14, color=MODALITY_COLORS[0], label="a seed (holds)")
+    ax.scatter(margins["margin"][~held], (y + jitter)[~held], s=22, marker="x", color="#D55E00",
+               label="a seed (fails)")
+    ax.scatter(rows["new_seed_bound"], np.arange(len(rows)), marker="|", s=160, color="0.2",
+               label="new-seed bound (95 %)")
+    ax.axvline(0, color="0.3", linestyle="--", linewidth=1)
+    # margins range from a few thousandths to a few units: linear near 0, logarithmic beyond
+    ax.set_xscale("symlog", linthresh=0.05)
+    ax.set_yticks(np.arange(len(rows)), [f"{c}: {k}" for c, k in zip(rows["claim"], rows["check"])], fontsize=7)
+    ax.invert_yaxis()
+    ax.set(xlabel="margin over the threshold (each check's own units; ≥ 0 holds)",
+           title=title or "Every check of every claim, seed by seed")
+    ax.legend(fontsize=8, loc="lower right")
+    return ax

@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from ._validation import as_embeddings, as_labels, check_int, check_same_rows
-from .geometry import _normalized, center_modalities, shift_along, shift_along_gap
+from ._vectors import normalized
+from .geometry import center_modalities, shift_along, shift_along_gap
 from .metrics import (
     clustering_scores,
     gap_vector,
@@ -105,7 +106,7 @@ def zero_shot_predictions(images, class_embeddings) -> np.ndarray:
     cls = as_embeddings(class_embeddings, "class_embeddings")
     if img.shape[1] != cls.shape[1]:
         raise ValueError(f"images have dimension {img.shape[1]} but class_embeddings have {cls.shape[1]}")
-    return np.argmax(_normalized(img, "images") @ _normalized(cls, "class_embeddings").T, axis=1)
+    return np.argmax(normalized(img, "images") @ normalized(cls, "class_embeddings").T, axis=1)
 
 
 def zero_shot_accuracy(images, class_embeddings, labels) -> float:
@@ -177,7 +178,7 @@ def mixed_modality_search(queries, query_labels, corpus_x, labels_x, corpus_y, l
     k = check_int(k, "k", minimum=1)
     if k > len(cx) + len(cy):
         raise ValueError(f"k={k} exceeds the corpus size ({len(cx) + len(cy)})")
-    qn, xn, yn = _normalized(q, "queries"), _normalized(cx, "corpus_x"), _normalized(cy, "corpus_y")
+    qn, xn, yn = normalized(q, "queries"), normalized(cx, "corpus_x"), normalized(cy, "corpus_y")
     if center:
         text_mean = yn.mean(0)
         xn, yn = center_modalities(xn, yn)

@@ -93,6 +93,48 @@ def test_robust_needs_every_seed_and_the_new_seed_bound():
     assert set(record["new_seed_bounds"]) == {"g ≥ 0.1"} and record["robust"] is False
 
 
+def _toy_results():
+    gain = claims.Check("g", lambda v: v["g"], ">=", 0.1)
+    change = claims.Check("d", lambda v: v["d"], "<=", 0.05)
+    make = lambda name, gs, ds: claims.ClaimResult(  # noqa: E731
+        claims.Claim(name, "0", f"{name} says so", "paper: 1", lambda seed, device: {}, (gain, change), ("g",)),
+        [0, 1, 2, 3, 4], [{"g": g, "d": d} for g, d in zip(gs, ds)],
+        [g >= 0.1 and d <= 0.05 for g, d in zip(gs, ds)], "cpu")
+    return [make("steady", (0.30, 0.32, 0.28, 0.31, 0.29), (0.0,) * 5),
+            make("fragile", (0.11, 0.6, 0.12, 0.5, 0.5), (0.0,) * 5),
+            make("fails", (0.3, 0.31, 0.29, 0.3, 0.05), (0.0, 0.0, 0.0, 0.0, 0.06))]
+
+
+def test_verdict_table_has_one_row_per_claim_and_says_robust_fragile_or_fails():
+    table = claims.verdict_table(_toy_results())
+    assert list(table.columns) == ["what", "paper", "ours", "verdict"]
+    assert list(table.index) == ["steady", "fragile", "fails"]
+    assert table.loc["steady", "verdict"].startswith("robust (holds 5/5")
+    assert table.loc["fragile", "verdict"].startswith("fragile (holds 5/5; new-seed margin ≥ -")
+    assert table.loc["fails", "verdict"].startswith("fails (holds 4/5")
+    # ours: the weakest check's mean ± sd over the seeds
+    # (its weakest check, relative to the threshold, is d: margin 0.05 of 0.05 against g's 0.2 of 0.1)
+    assert table.loc["steady", "ours"] == "d ≤ 0.05: 0.000 ± 0.000"
+
+
+def test_margins_frame_and_its_plot(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from gapnotes import plots
+
+    frame = claims.margins_frame(_toy_results())
+    assert len(frame) == 3 * 2 * 5 and set(frame.columns) == {"claim", "check", "seed", "margin", "new_seed_bound"}
+    steady_g = frame[(frame["claim"] == "steady") & (frame["check"] == "g ≥ 0.1")]
+    assert np.allclose(steady_g["margin"], [0.20, 0.22, 0.18, 0.21, 0.19])
+    ax = plots.plot_check_margins(frame)
+    assert len(ax.get_yticks()) == 6 and ax.get_xlabel().startswith("margin")
+    with pytest.raises(ValueError, match="margins must be a DataFrame with columns"):
+        plots.plot_check_margins(frame.drop(columns="seed"))
+    with pytest.raises(ValueError, match="margins is empty"):
+        plots.plot_check_margins(frame.iloc[:0])
+
+
 def test_caption_matches_names_every_correct_caption():
     pairs = synthetic.make_shapes(300, seed=5, caption_detail=2)
     matches = pairs.caption_matches()

@@ -171,3 +171,17 @@ def test_zero_row_error_gives_the_global_index_across_blocks():
     for call in (lambda: metrics.modality_gap(x, np.ones_like(x)), lambda: geometry.shift_along_gap(x, -x + 2, 0.5)):
         with pytest.raises(ValueError, match="first at index 2500"):
             call()
+
+
+def test_pooled_v_measure_and_semantic_r1():
+    rng = np.random.default_rng(0)
+    centres = np.eye(8)[:3] * 10
+    labels = np.repeat(np.arange(3), 20)
+    x = centres[labels] + rng.normal(scale=0.1, size=(60, 8))
+    y = centres[labels] + rng.normal(scale=0.1, size=(60, 8))
+    assert metrics.pooled_v_measure(x, y, labels) == pytest.approx(1.0)
+    # a caption is a hit when its attributes hold: here, any caption of the same class
+    matches = labels[:, None] == labels[None, :]
+    assert metrics.semantic_r1(x, y, matches) == pytest.approx(1.0)
+    assert metrics.semantic_r1(x, y[::-1], matches[:, ::-1]) == pytest.approx(1.0)
+

@@ -52,14 +52,14 @@ def _linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None) ->
     return torch.baddbmm(bias.unsqueeze(1), x, weight.transpose(1, 2))
 
 
-def _normalized(x: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:
+def _standardized(x: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:
     """LayerNorm without its affine part, x̂ = (x − mean) / sqrt(var + eps) over the last dimension."""
     return F.layer_norm(x, x.shape[-1:], eps=eps)
 
 
 def _layer_norm(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:
     """LayerNorm over the last dimension with per-member gain and bias (M, width); x is (M, N, width)."""
-    return torch.addcmul(bias.unsqueeze(1), _normalized(x, eps), weight.unsqueeze(1))
+    return torch.addcmul(bias.unsqueeze(1), _standardized(x, eps), weight.unsqueeze(1))
 
 
 def _norm_then_linear(normed: torch.Tensor, gain, shift, weight, bias) -> torch.Tensor:
@@ -189,7 +189,7 @@ class StackedCLIP:
 
         for i in range(layers):
             block = f"{prefix}resblocks.{i}."
-            h = _normalized(x)
+            h = _standardized(x)
             last = pooled is not None and i == layers - 1
             # q, k and v as three products with row blocks of in_proj, each laid out (M·B, heads, L,
             # head_width) as a view: members fold into attention's batch dimension. (One product and
@@ -213,7 +213,7 @@ class StackedCLIP:
                 tokens = length
             attended = attended.transpose(1, 2).reshape(count, batch * tokens, width)
             x = x + _linear(attended, p[block + "attn.out_proj.weight"], p[block + "attn.out_proj.bias"])
-            h = F.gelu(_norm_then_linear(_normalized(x), p[block + "ln_2.weight"], p[block + "ln_2.bias"],
+            h = F.gelu(_norm_then_linear(_standardized(x), p[block + "ln_2.weight"], p[block + "ln_2.bias"],
                                          p[block + "mlp.c_fc.weight"], p[block + "mlp.c_fc.bias"]))
             x = x + _linear(h, p[block + "mlp.c_proj.weight"], p[block + "mlp.c_proj.bias"])
         if pooled is not None:
