@@ -10,7 +10,8 @@ import numpy as np
 
 from ._validation import as_embeddings, check_same_rows
 
-__all__ = ["set_book_style", "MODALITY_COLORS", "plot_paired_embedding", "tau_label", "plot_check_margins"]
+__all__ = ["set_book_style", "MODALITY_COLORS", "plot_paired_embedding", "tau_label", "plot_check_margins",
+           "plot_methods_per_seed"]
 
 #: Colours of the two modalities everywhere in the book (seaborn "colorblind" blue and orange).
 MODALITY_COLORS = ("#0173B2", "#DE8F05")
@@ -135,3 +136,37 @@ def plot_check_margins(margins, ax=None, title: str | None = None):
            title=title or "Every check of every claim, seed by seed")
     ax.legend(fontsize=8, loc="lower right")
     return ax
+
+
+def plot_methods_per_seed(per_seed, methods: dict, metrics: dict, title: str):
+    """Two or more methods compared seed by seed: one panel per metric, a line joins each seed's methods.
+
+    ``per_seed``: a DataFrame indexed by seed whose columns are named ``f"{prefix}_{key}"`` (the values
+    of a claim, e.g. ``gap_clip_lt``); ``methods`` maps a method's label to its ``key``, ``metrics`` a
+    panel's label to its ``prefix``. Returns the figure.
+    """
+    import matplotlib.pyplot as plt
+    import pandas as pd
+    import seaborn as sns
+
+    if not methods or not metrics:
+        raise ValueError("methods and metrics must each name at least one column")
+    wanted = [f"{prefix}_{key}" for key in methods.values() for prefix in metrics.values()]
+    missing = [name for name in wanted if name not in getattr(per_seed, "columns", [])]
+    if missing:
+        raise ValueError(f"per_seed has no columns {missing}")
+    long = pd.concat(
+        {label: per_seed[[f"{prefix}_{key}" for prefix in metrics.values()]].set_axis(list(metrics), axis=1)
+         for label, key in methods.items()},
+        names=["method", "seed"],
+    ).reset_index()
+    fig, axes = plt.subplots(1, len(metrics), figsize=(4.2 * len(metrics), 3.8), squeeze=False)
+    axes = axes[0]
+    for ax, column in zip(axes, metrics):
+        sns.pointplot(data=long, x="method", y=column, hue="seed", ax=ax, palette="colorblind",
+                      legend=ax is axes[-1])
+        ax.set(xlabel="", ylabel=f"{column} (unitless)", title=column)
+    axes[-1].legend(title="seed", fontsize=8, loc="best")
+    fig.suptitle(title)
+    return fig
+

@@ -32,6 +32,7 @@ __all__ = [
     "shifted_zero_shot",
     "distractor_share",
     "zero_shot_vs_shift",
+    "shift_chosen_on_validation",
     "mixed_modality_search",
     "gap_direction",
     "evaluate_space",
@@ -154,6 +155,36 @@ def zero_shot_vs_shift(images, labels, prompts, direction, lambdas) -> dict:
     labels = as_labels(labels, "labels", len(as_embeddings(images, "images")), "images")
     return {lam: float(np.mean(pred == labels))
             for lam, pred in shifted_zero_shot(images, prompts, direction, lambdas).items()}
+
+
+def shift_chosen_on_validation(validation, test, prompts, direction, lambdas) -> tuple:
+    """Zero-shot accuracy along a gap shift, with λ chosen on a validation split (and, for contrast, on test).
+
+    ``validation`` and ``test`` are ``(images, labels)`` pairs, scored by :func:`zero_shot_vs_shift`
+    with the same ``prompts``, ``direction`` and ``lambdas``. Choosing λ on the test split itself
+    (what the 2022 authors' zero-shot notebook does) is optimistic by construction; the honest
+    choice is the validation split's best λ, scored on test.
+
+    Returns ``(curves, choice)``: ``curves`` a DataFrame indexed by λ with columns ``validation`` and
+    ``test``; ``choice`` one row each for no shift, λ chosen on validation and λ chosen on test, with
+    columns ``λ`` and ``test accuracy``.
+    """
+    import pandas as pd
+
+    for name, split in (("validation", validation), ("test", test)):
+        if not isinstance(split, (tuple, list)) or len(split) != 2:
+            raise ValueError(f"{name} must be an (images, labels) pair")
+    lambdas = [float(lam) for lam in np.asarray(lambdas, dtype=float).ravel()]
+    if 0.0 not in lambdas:
+        raise ValueError("lambdas must include 0.0 (no shift), the baseline of the choice")
+    curves = pd.DataFrame({name: pd.Series(zero_shot_vs_shift(*split, prompts, direction, lambdas))
+                           for name, split in (("validation", validation), ("test", test))}).rename_axis("λ")
+    on_validation, on_test = curves["validation"].idxmax(), curves["test"].idxmax()
+    choice = pd.DataFrame(
+        {"λ": [0.0, on_validation, on_test],
+         "test accuracy": [curves.loc[lam, "test"] for lam in (0.0, on_validation, on_test)]},
+        index=["no shift", "λ chosen on validation", "λ chosen on test (the original code's choice)"])
+    return curves, choice
 
 
 def mixed_modality_search(queries, query_labels, corpus_x, labels_x, corpus_y, labels_y, k: int = 20,

@@ -252,3 +252,20 @@ def test_temperature_table_lists_the_authors_six_temperatures():
     assert table.loc["1", "authors' R@1"] == 0.0214
     with pytest.raises(ValueError, match="temperature.gap-shrinks"):
         claims.temperature_table(claims.ClaimResult(claims.CLAIMS["released.gap"], [0], [{}], [True], "cpu"))
+
+
+def test_plot_methods_per_seed_draws_one_panel_per_metric():
+    import matplotlib
+    import pandas as pd
+
+    matplotlib.use("Agg")
+    from gapnotes import plots
+
+    per_seed = pd.DataFrame({"gap_a": [0.5, 0.6], "gap_b": [0.1, 0.0], "v_a": [0.2, 0.3], "v_b": [0.4, 0.5]},
+                            index=pd.Index([0, 1], name="seed"))
+    fig = plots.plot_methods_per_seed(per_seed, {"A": "a", "B": "b"}, {"gap": "gap", "V": "v"}, "title")
+    assert [ax.get_title() for ax in fig.axes] == ["gap", "V"]
+    with pytest.raises(ValueError, match=r"no columns \['r1_a', 'r1_b'\]"):
+        plots.plot_methods_per_seed(per_seed, {"A": "a", "B": "b"}, {"R@1": "r1"}, "title")
+    with pytest.raises(ValueError, match="at least one"):
+        plots.plot_methods_per_seed(per_seed, {}, {"gap": "gap"}, "title")

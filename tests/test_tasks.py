@@ -138,3 +138,25 @@ def test_group_vs_instance_separates_a_shifted_space_from_a_shared_one(rng):
     assert shared["i2t_r1"] == metrics.match_recall_at_k(x, y, relevant)[1]
     with pytest.raises(ValueError, match="relevant"):
         tasks.group_vs_instance(x, y, labels, relevant[:10])
+
+
+def test_shift_chosen_on_validation_scores_the_validation_choice_on_test(pair, rng):
+    x, y = pair
+    labels = rng.integers(0, 4, len(x))
+    prompts = rng.normal(size=(4, x.shape[1]))
+    d = tasks.gap_direction(x, y)
+    lambdas = [-0.5, 0.0, 0.5, 1.0]
+    half = len(x) // 2
+    validation, test = (x[:half], labels[:half]), (x[half:], labels[half:])
+    curves, choice = tasks.shift_chosen_on_validation(validation, test, prompts, d, lambdas)
+    assert list(curves.columns) == ["validation", "test"] and list(curves.index) == lambdas
+    assert curves["test"].to_dict() == tasks.zero_shot_vs_shift(*test, prompts, d, lambdas)
+    best = curves["validation"].idxmax()
+    assert choice.loc["λ chosen on validation", "λ"] == best
+    assert choice.loc["λ chosen on validation", "test accuracy"] == curves.loc[best, "test"]
+    assert choice.loc["no shift", "test accuracy"] == curves.loc[0.0, "test"]
+    assert choice["test accuracy"].iloc[2] == curves["test"].max()
+    with pytest.raises(ValueError, match="must include 0.0"):
+        tasks.shift_chosen_on_validation(validation, test, prompts, d, [0.5, 1.0])
+    with pytest.raises(ValueError, match="test must be an"):
+        tasks.shift_chosen_on_validation(validation, x, prompts, d, lambdas)
