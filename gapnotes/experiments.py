@@ -13,7 +13,7 @@ from .geometry import fit_posthoc
 from .synthetic import ShapesPairs, class_prompts, make_shapes
 from .tasks import evaluate_space
 
-__all__ = ["METHODS", "ABLATION", "TAU_SWEEP", "CURVE_METHODS", "Benchmark", "benchmark", "score", "chapter_runs",
+__all__ = ["METHODS", "NMODAL_METHODS", "ABLATION", "TAU_SWEEP", "CURVE_METHODS", "Benchmark", "benchmark", "score", "chapter_runs",
            "three_tower_report", "three_tower_gaps"]
 
 #: Training-time methods compared in chapter 4, as overrides of :class:`gapnotes.train.TrainConfig`.
@@ -25,6 +25,14 @@ METHODS = {
                            "loss_options": {"schedule": True}},
 }
 
+#: Chapter 5's three-tower methods (``TrainConfig(modalities=3)`` overrides); the ledger's n-modal
+#: claim compares the first and the last.
+NMODAL_METHODS = {
+    "pairwise CLIP (learnable τ)": {"loss": "pairwise_clip"},
+    "pairwise CLIP (τ = 0.1)": {"loss": "pairwise_clip", "temperature": 0.1, "learn_temperature": False},
+    "ModGap, text anchor (τ = 0.1)": {"loss": "modgap", "temperature": 0.1, "learn_temperature": False,
+                                      "loss_options": {"anchor": 1}},
+}
 
 _MODGAP = METHODS["ModGap"]
 
