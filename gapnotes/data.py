@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from ._files import atomic_write
 
 __all__ = [
     "DATA_DIR_ENV",
@@ -141,30 +142,27 @@ def _how_to_fix(name: str, remote: RemoteFile) -> str:
 
 
 def _download(name: str, remote: RemoteFile, dest: Path, timeout: float) -> None:
-    """Stream ``remote`` into ``dest`` via a temporary file in the same folder, hash-checked."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=dest.parent)
+    """Stream ``remote`` into ``dest`` atomically (:func:`gapnotes._files.atomic_write`), hash-checked."""
     digest = hashlib.sha256()
-    try:
-        with os.fdopen(fd, "wb") as out:
-            request = urllib.request.Request(remote.url, headers={"User-Agent": "gapnotes"})
-            with urllib.request.urlopen(request, timeout=timeout) as response:
-                for chunk in iter(lambda: response.read(1 << 20), b""):
-                    digest.update(chunk)
-                    out.write(chunk)
-        if digest.hexdigest() != remote.sha256:
+
+    def stream(out):
+        request = urllib.request.Request(remote.url, headers={"User-Agent": "gapnotes"})
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            for chunk in iter(lambda: response.read(1 << 20), b""):
+                digest.update(chunk)
+                out.write(chunk)
+        if digest.hexdigest() != remote.sha256:  # raised before the rename: nothing is kept
             raise DataUnavailableError(
                 f"The download of {name} had sha256 {digest.hexdigest()} instead of the registered one and was "
                 f"discarded: try again later, or {_how_to_fix(name, remote)}."
             )
-        os.replace(tmp_name, dest)  # atomic: readers see the old state or the whole file
+
+    try:
+        atomic_write(dest, stream)
     except (urllib.error.URLError, OSError, TimeoutError) as err:
         raise DataUnavailableError(
             f"Could not download {name} ({err}; are you offline?): {_how_to_fix(name, remote)}."
         ) from None
-    finally:
-        if os.path.exists(tmp_name):
-            os.unlink(tmp_name)
 
 
 def fetch(name: str, *, timeout: float = 60.0) -> Path:

@@ -7,6 +7,8 @@ modality is a pair) and return a scalar tensor that can be back-propagated.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import torch
 import torch.nn.functional as F
@@ -19,7 +21,7 @@ __all__ = [
     "modgap_weights",
     "pairwise_clip_loss",
     "LOSSES",
-    "LOSS_OPTIONS",
+    "TrainerLoss",
 ]
 
 
@@ -186,17 +188,23 @@ def _modgap_for_trainer(feats, logit_scale, progress, options):
                        contrastive_weight=options.get("contrastive_weight", 1.0))
 
 
-#: The options (``TrainConfig.loss_options``) each trainer loss accepts, with their defaults.
-LOSS_OPTIONS = {
-    "clip": {},
-    "modgap": {"anchor": 0, "atp_weight": 1.0, "cu_weight": 1.0, "contrastive_weight": 1.0, "schedule": False},
-    "pairwise_clip": {},
-}
+@dataclass(frozen=True)
+class TrainerLoss:
+    """A loss the trainer knows by name: how to compute it and the options it accepts.
 
-#: Losses the trainer knows by name. Each takes (list of per-modality features, logit_scale,
-#: step fraction in [0, 1], config) and returns a scalar tensor.
+    ``compute(features, logit_scale, progress, options)`` takes the list of per-modality features,
+    the logit scale, the step fraction in [0, 1] and ``TrainConfig.loss_options``, and returns a
+    scalar tensor; ``options`` maps each accepted option to its default.
+    """
+
+    compute: Callable
+    options: dict = field(default_factory=dict)
+
+
+#: Losses the trainer knows by name (``TrainConfig.loss``), each with its options.
 LOSSES = {
-    "clip": lambda feats, logit_scale, progress, cfg: clip_loss(feats[0], feats[1], logit_scale),
-    "modgap": _modgap_for_trainer,
-    "pairwise_clip": lambda feats, logit_scale, progress, cfg: pairwise_clip_loss(feats, logit_scale),
+    "clip": TrainerLoss(lambda feats, logit_scale, progress, options: clip_loss(feats[0], feats[1], logit_scale)),
+    "modgap": TrainerLoss(_modgap_for_trainer, {"anchor": 0, "atp_weight": 1.0, "cu_weight": 1.0,
+                                                "contrastive_weight": 1.0, "schedule": False}),
+    "pairwise_clip": TrainerLoss(lambda feats, logit_scale, progress, options: pairwise_clip_loss(feats, logit_scale)),
 }

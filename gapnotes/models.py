@@ -23,7 +23,7 @@ __all__ = [
     "create_random_clip",
     "tiny_clip_config",
     "create_tiny_clip",
-    "TriModalCLIP",
+    "TriModalCLIP",  # noqa: F822 - a class made on first access (module __getattr__)
     "create_trimodal_clip",
     "save_open_clip_checkpoint",
     "load_open_clip_checkpoint",
@@ -324,16 +324,18 @@ def create_trimodal_clip(model_cfg: dict | None = None, seed: int = 0, init_temp
                             learn_temperature=learn_temperature, device="cpu")
     # Build the sketch tower from a second CLIP drawn with a different seed and keep its visual tower.
     sketch = create_tiny_clip(model_cfg, seed=seed + 1_000_003, device="cpu").visual
-    model = TriModalCLIP(clip, sketch)
+    model = _trimodal_class()(clip, sketch)
     torch.manual_seed(seed)
     return model.to(get_device(device))
 
 
+@functools.lru_cache(maxsize=1)
 def _trimodal_class():
+    """The :class:`TriModalCLIP` class, defined on first use so that importing gapnotes needs no torch."""
     import torch
     import torch.nn.functional as F
 
-    class _TriModalCLIP(torch.nn.Module):
+    class TriModalCLIP(torch.nn.Module):
         """Three towers in one space: image and text (open_clip CLIP) and a sketch ViT.
 
         ``forward(images, tokens, sketches)`` returns ``([image, text, sketch] features,
@@ -367,12 +369,15 @@ def _trimodal_class():
                      F.normalize(self.encode_sketch(sketches), dim=-1)]
             return feats, self.clip.logit_scale.exp()
 
-    return _TriModalCLIP
+    TriModalCLIP.__module__ = __name__
+    return TriModalCLIP
 
 
-def TriModalCLIP(clip, sketch_tower):  # noqa: N802 - a class factory, so torch is imported lazily
-    """Wrap an open_clip CLIP and a sketch tower into one three-modality model (see ``create_trimodal_clip``)."""
-    return _trimodal_class()(clip, sketch_tower)
+def __getattr__(name: str):
+    # models.TriModalCLIP is a class (one class object, so isinstance works), created on first access
+    if name == "TriModalCLIP":
+        return _trimodal_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class PretrainedUnavailableError(RuntimeError):

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
+from .._files import atomic_folder
 from ..data import cache_dir
 from .config import TRAINER_VERSION, TrainConfig, TrainResult, cache_key
 
@@ -58,9 +56,7 @@ def store(folder: Path, model, history, model_cfg: dict, config: TrainConfig, se
 
     from ..models import save_open_clip_checkpoint
 
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}."))
-    try:
+    with atomic_folder(folder, complete="meta.json") as tmp:
         if hasattr(model, "encode_sketch"):  # three towers: not an open_clip model, save weights + config
             torch.save({"state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()}}, tmp / "model.pt")
             (tmp / "model.json").write_text(json.dumps(model_cfg, indent=2))
@@ -70,11 +66,3 @@ def store(folder: Path, model, history, model_cfg: dict, config: TrainConfig, se
         meta = {"config": dataclasses.asdict(config), "seconds": seconds, "trainer": TRAINER_VERSION,
                 "ensemble": ensemble}
         (tmp / "meta.json").write_text(json.dumps(meta, indent=2, default=str))
-        try:
-            os.rename(tmp, folder)  # atomic; fails if another process stored it first
-        except OSError:
-            if not (folder / "meta.json").is_file():
-                raise
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)

@@ -67,7 +67,7 @@ class TrainConfig:
 
     def validate(self) -> TrainConfig:
         """Raise a ValueError/TypeError naming the field for any impossible setting."""
-        from ..losses import LOSS_OPTIONS, LOSSES
+        from ..losses import LOSSES
 
         if self.loss not in LOSSES:
             raise ValueError(f"loss must be one of {sorted(LOSSES)}, got {self.loss!r}")
@@ -91,9 +91,9 @@ class TrainConfig:
             raise ValueError(f"init must be one of {_INITS}, got {self.init!r}")
         if not isinstance(self.model, dict) or not isinstance(self.loss_options, dict):
             raise TypeError("model and loss_options must be dicts")
-        unknown = sorted(set(self.loss_options) - set(LOSS_OPTIONS[self.loss]))
+        unknown = sorted(set(self.loss_options) - set(LOSSES[self.loss].options))
         if unknown:
-            allowed = ", ".join(sorted(LOSS_OPTIONS[self.loss])) or "none"
+            allowed = ", ".join(sorted(LOSSES[self.loss].options)) or "none"
             raise ValueError(f"loss_options {unknown} are not options of loss {self.loss!r} (allowed: {allowed})")
         if self.modalities not in (2, 3):
             raise ValueError(f"modalities must be 2 or 3, got {self.modalities!r}")
@@ -127,13 +127,13 @@ class TrainResult:
 
 def cache_key(config: TrainConfig) -> str:
     """Hex key of a config: sha256 of its JSON (sorted keys) plus the trainer version."""
-    from ..losses import LOSS_OPTIONS
+    from ..losses import LOSSES
 
     fields = dataclasses.asdict(config)
     if fields["modalities"] == 2:
         del fields["modalities"]  # two-modality keys stay what they were before the field existed
     # An option set to its default trains the same model as leaving it out: one key for both.
-    defaults = LOSS_OPTIONS.get(config.loss, {})
+    defaults = LOSSES[config.loss].options if config.loss in LOSSES else {}
     fields["loss_options"] = {k: v for k, v in fields["loss_options"].items() if k not in defaults or defaults[k] != v}
     payload = json.dumps({"trainer": TRAINER_VERSION, **fields}, sort_keys=True, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()[:20]

@@ -97,6 +97,57 @@ def _embed_all(stacked, inputs, batch_size: int = 512) -> list:
     return [torch.cat(column, dim=1).numpy() for column in zip(*parts)]
 
 
+def _members(configs, model_cfg, data, device) -> tuple:
+    """Each config's fresh model (in config order: creation draws from the torch seed), the vocabulary
+    slice it trains and its amended-start rotation (None for a random start)."""
+    from ..models import create_tiny_clip, create_trimodal_clip
+    from .init import procrustes_rotation
+    from .vocabulary import VocabularySlice
+
+    train_images, train_tokens = data["train"][0], data["train"][1]
+    create = create_trimodal_clip if configs[0].modalities == 3 else create_tiny_clip
+    models, vocabularies, rotations = [], [], []
+    for config in configs:
+        model = create(model_cfg, seed=config.seed, init_temperature=config.temperature,
+                       learn_temperature=config.learn_temperature, device=device)
+        # the amended start: one fixed rotation of the text features, fitted on all training pairs
+        amended = config.init == "procrustes"
+        rotations.append(procrustes_rotation(model, train_images, train_tokens) if amended else None)
+        vocabularies.append(VocabularySlice(model, [train_tokens, data["val"][1]]))
+        models.append(model)
+    return models, vocabularies, rotations
+
+
+def _device_inputs(data, split, patch, remap, length, device) -> list:
+    """(patches, remapped tokens cut to ``length``[, sketch patches]) of one split, on ``device``."""
+    from .stacked import patchify
+
+    images, tokens, *rest = data[split][:-1]
+    out = [patchify(images, patch), remap(tokens[:, :length])] + [patchify(s, patch) for s in rest]
+    return [t.to(device) for t in out]
+
+
+def _batch_order(configs, n_train, device):
+    """Every member's batch indices for the whole run, each drawn from its own seed: (steps, M, B)."""
+    import torch
+
+    steps, batch_size = configs[0].steps, configs[0].batch_size
+    return torch.stack([torch.randint(0, n_train, (steps, batch_size),
+                                      generator=torch.Generator().manual_seed(c.seed)) for c in configs],
+                       dim=1).to(device)
+
+
+def _record(rows, stacked, val_inputs, step, running, n_steps) -> None:
+    """Append one evaluation row per member: step, mean training loss since the last row, temperature,
+    and :func:`scores` of the validation pairs."""
+    embedded = _embed_all(stacked, val_inputs)
+    temperatures = (1.0 / stacked.logit_scale()).tolist()
+    mean_loss = (running / max(1, n_steps)).tolist() if n_steps else [float("nan")] * len(rows)
+    for m, member_rows in enumerate(rows):
+        member_rows.append({"step": step, "train_loss": mean_loss[m], "temperature": temperatures[m],
+                            **scores(*(e[m] for e in embedded))})
+
+
 def train_members(configs, device, progress: bool = False) -> list:
     """Train configs that share an ensemble signature, together; returns ``(model, history, model_cfg)`` each.
 
@@ -109,12 +160,10 @@ def train_members(configs, device, progress: bool = False) -> list:
     from tqdm.auto import tqdm
 
     from ..losses import LOSSES
-    from ..models import create_tiny_clip, create_trimodal_clip, tiny_clip_config
+    from ..models import tiny_clip_config
     from .config import MEMBER_FIELDS, ensemble_signature
     from .data import prepared
-    from .init import procrustes_rotation
-    from .stacked import StackedCLIP, patchify
-    from .vocabulary import VocabularySlice
+    from .stacked import StackedCLIP
 
     configs = list(configs)
     keep_freed_memory()
@@ -122,52 +171,24 @@ def train_members(configs, device, progress: bool = False) -> list:
         raise ValueError("configs of one ensemble may differ only in " + ", ".join(MEMBER_FIELDS))
     shared = configs[0]
     model_cfg = tiny_clip_config(**shared.model)
-    three = shared.modalities == 3
     patch = int(model_cfg["vision_cfg"]["patch_size"])
     data = prepared(shared.n_train, shared.n_val, shared.data_seed, shared.caption_detail,
-                    model_cfg["text_cfg"]["context_length"], model_cfg["vision_cfg"]["image_size"], three)
-    train_images, train_tokens = data["train"][0], data["train"][1]
-    create = create_trimodal_clip if three else create_tiny_clip
-    models, vocabularies, rotations = [], [], []
-    for config in configs:
-        model = create(model_cfg, seed=config.seed, init_temperature=config.temperature,
-                       learn_temperature=config.learn_temperature, device=device)
-        # the amended start: one fixed rotation of the text features, fitted on all training pairs
-        amended = config.init == "procrustes"
-        rotations.append(procrustes_rotation(model, train_images, train_tokens) if amended else None)
-        vocabularies.append(VocabularySlice(model, [train_tokens, data["val"][1]]))
-        models.append(model)
+                    model_cfg["text_cfg"]["context_length"], model_cfg["vision_cfg"]["image_size"],
+                    shared.modalities == 3)
+    models, vocabularies, rotations = _members(configs, model_cfg, data, device)
     stacked = StackedCLIP(models, model_cfg, text_rotations=rotations)
-    remap = vocabularies[0].remap  # the same rows are used by every member
-
     # the padding after the longest caption's end-of-text token changes no pooled output (causal
     # mask), so the text tower runs on that many positions instead of the whole context
     length = 1 + max(int(data[split][1].argmax(dim=-1).max()) for split in ("train", "val"))
-
-    def on_device(split):  # (patches, remapped tokens[, sketch patches]) on the device
-        images, tokens, *rest = data[split][:-1]
-        out = [patchify(images, patch), remap(tokens[:, :length])] + [patchify(s, patch) for s in rest]
-        return [t.to(device) for t in out]
-
-    train_inputs, val_inputs = on_device("train"), on_device("val")
-    count, steps, batch_size = len(configs), shared.steps, shared.batch_size
-    # every member's batch order for the whole run, drawn from its own seed: (steps, M, B)
-    index = torch.stack([torch.randint(0, len(train_images), (steps, batch_size),
-                                       generator=torch.Generator().manual_seed(c.seed)) for c in configs], dim=1)
-    index = index.to(device)
+    remap = vocabularies[0].remap  # the same rows are used by every member
+    train_inputs, val_inputs = (_device_inputs(data, split, patch, remap, length, device) for split in ("train", "val"))
+    count, steps = len(configs), shared.steps
+    index = _batch_order(configs, len(data["train"][0]), device)
     optimizer = _optimizer(stacked.trainable(), shared.lr, shared.weight_decay)
-    losses = [LOSSES[c.loss] for c in configs]
-
-    def record(step, running, n_steps):
-        embedded = _embed_all(stacked, val_inputs)
-        temperatures = (1.0 / stacked.logit_scale()).tolist()
-        mean_loss = (running / max(1, n_steps)).tolist() if n_steps else [float("nan")] * count
-        for m in range(count):
-            rows[m].append({"step": step, "train_loss": mean_loss[m], "temperature": temperatures[m],
-                            **scores(*(e[m] for e in embedded))})
+    losses = [LOSSES[c.loss].compute for c in configs]
 
     rows = [[] for _ in configs]
-    record(0, None, 0)
+    _record(rows, stacked, val_inputs, 0, None, 0)
     running, since_eval = torch.zeros(count, device=device), 0
     bar = tqdm(range(1, steps + 1), disable=not progress, leave=False,
                desc=f"training {count} model{'s' if count > 1 else ''}")
@@ -188,7 +209,7 @@ def train_members(configs, device, progress: bool = False) -> list:
         running += member_losses.detach()
         since_eval += 1
         if step % shared.eval_every == 0 or step == steps:
-            record(step, running, since_eval)
+            _record(rows, stacked, val_inputs, step, running, since_eval)
             running, since_eval = torch.zeros(count, device=device), 0
             if progress:
                 bar.set_postfix(gap=f"{np.mean([r[-1]['gap'] for r in rows]):.3f}")
@@ -200,4 +221,3 @@ def train_members(configs, device, progress: bool = False) -> list:
         model.eval()
         results.append((model, pd.DataFrame(member_rows), model_cfg))
     return results
-
