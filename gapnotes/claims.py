@@ -131,9 +131,10 @@ class ClaimResult:
     holds: list
     device: str
 
-    @property
+    @functools.cached_property
     def bounds(self) -> dict:
-        """Each check's lower prediction bound of a new seed's margin, in the check's units."""
+        """Each check's lower prediction bound of a new seed's margin, in the check's units (computed once:
+        robust, weakest, the tables and the JSON all read it)."""
         return {check.describe(): check.new_seed_bound(self.values) for check in self.claim.checks}
 
     @property
@@ -222,9 +223,9 @@ def _embeddings(config, pairs, device):
     return embed_pairs(result.model, pairs, result.model_cfg)
 
 
-#: k-means restarts (as :func:`gapnotes.metrics.pooled_v_measure`'s default): with 10, k-means on
-#: CLIP-LT's pooled points sometimes splits by modality and sometimes by shape from one start to the
-#: next; 100 makes the score a property of the embeddings.
+#: k-means restarts of every clustering score of the ledger: with 10, k-means on CLIP-LT's pooled
+#: points sometimes splits by modality and sometimes by shape from one start to the next; 100 makes
+#: the score a property of the embeddings.
 KMEANS_RESTARTS = 100
 
 
@@ -360,7 +361,8 @@ def _matters(seed, device) -> dict:
     cx, cy = center_modalities(x, y)  # subtract each modality's own mean, re-normalise
     colour, matches = pairs.labels("colour"), pairs.caption_matches()
     return {"gap": modality_gap(x, y), "gap_closed": modality_gap(cx, cy),
-            "v_gap": pooled_v_measure(x, y, colour), "v_closed": pooled_v_measure(cx, cy, colour),
+            "v_gap": pooled_v_measure(x, y, colour, n_init=KMEANS_RESTARTS),
+            "v_closed": pooled_v_measure(cx, cy, colour, n_init=KMEANS_RESTARTS),
             "r1_gap": semantic_r1(x, y, matches), "r1_closed": semantic_r1(cx, cy, matches)}
 
 
@@ -392,7 +394,7 @@ def _closing_scores(seed, device, caption_detail) -> dict:
         out.update({f"{metric}_{name}": value for metric, value in full.items()})
         out[f"v_{name}"] = full["v_measure"]
         out[f"r1_{name}"] = full["i2t_r1"]  # = semantic_r1(x, y, matches)
-        out[f"v_colour_{name}"] = pooled_v_measure(x, y, pairs.labels("colour"))
+        out[f"v_colour_{name}"] = pooled_v_measure(x, y, pairs.labels("colour"), n_init=KMEANS_RESTARTS)
     return out
 
 
@@ -842,11 +844,9 @@ def verdict_table(results):
     rows = []
     for r in results:
         check, bound = r.weakest()
-        values = np.array([float(check.value(v)) for v in r.values])
-        sd = values.std(ddof=1) if values.size > 1 else 0.0
         verdict = "robust" if r.robust else "fragile" if all(r.holds) else "fails"
         rows.append({"claim": r.claim.id, "what": r.claim.statement, "paper": r.claim.paper,
-                     "ours": f"{check.describe()}: {values.mean():.3f} ± {sd:.3f}",
+                     "ours": f"{check.describe()}: {_mean_sd([check.value(v) for v in r.values])}",
                      "verdict": f"{verdict} (holds {sum(r.holds)}/{len(r.holds)}; new-seed margin ≥ {bound:+.3f})"})
     return pd.DataFrame(rows).set_index("claim")
 
@@ -862,7 +862,7 @@ def margins_frame(results):
     rows = []
     for r in results:
         for check in r.claim.checks:
-            bound = check.new_seed_bound(r.values)
+            bound = r.bounds[check.describe()]
             for seed, margin in zip(r.seeds, check.margins(r.values)):
                 rows.append({"claim": r.claim.id, "check": check.describe(), "seed": seed,
                              "margin": float(margin), "new_seed_bound": float(bound)})

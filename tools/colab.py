@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import functools
 import json
 import re
 import sys
@@ -49,6 +50,7 @@ _THEOREMS = {"prf:theorem": "Theorem", "prf:lemma": "Lemma", "prf:definition": "
              "prf:proof": "Proof", "prf:remark": "Remark"}
 
 
+@functools.lru_cache(maxsize=1)
 def _parser():
     import yaml
     from markdown_it.renderer import RendererHTML
@@ -340,6 +342,12 @@ def convert(notebook, site: Site, name: str, results: dict | None = None, course
     return out
 
 
+def measured_results(root: Path | str = ROOT) -> dict | None:
+    """``benchmarks/results.json`` (the measured times the first cell quotes), or None where it is absent."""
+    path = Path(root) / "benchmarks" / "results.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
 def chapters(root: Path | str = ROOT) -> list[Path]:
     return sorted((Path(root) / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
@@ -350,8 +358,7 @@ def edition(root: Path | str = ROOT) -> dict[str, str]:
 
     root = Path(root)
     site = Site.configured(root)
-    results_path = root / "benchmarks" / "results.json"
-    results = json.loads(results_path.read_text()) if results_path.is_file() else None
+    results = measured_results(root)
     out = {}
     for path in chapters(root):
         notebook = nbformat.read(path, as_version=4)

@@ -186,12 +186,10 @@ def colab_release(path: Path, root: Path | str = ROOT):
     its nbgrader cells, ids and Colab badge untouched, so a submission made in Colab grades as any other."""
     import nbformat
 
-    from tools.colab import Site, convert
+    from tools.colab import Site, convert, measured_results
 
-    results_path = Path(root) / "benchmarks" / "results.json"
-    results = json.loads(results_path.read_text()) if results_path.is_file() else None
     notebook = nbformat.read(path, as_version=4)
-    return convert(notebook, Site.configured(root), path.name, results, course=True)
+    return convert(notebook, Site.configured(root), path.name, measured_results(root), course=True)
 
 
 class _Generated:
