@@ -2,7 +2,7 @@
 
     python benchmarks/regime.py --set batch_size=64 --seeds 0-9 [--only ID ...] [--json out.json]
 
-Every claim's models are built from :func:`gapnotes.claims._base` (``TrainConfig()``); ``--set``
+Every claim's models are built from :func:`gapnotes.claims.common.base_config` (``TrainConfig()``); ``--set``
 replaces fields of that base for this run only (steps, batch_size, warmup_steps, eval_every, lr, …),
 so a cheaper regime can be measured before it is adopted. Use an empty ``GAPNOTES_CACHE_DIR``
 to measure cold training time. Prints the training wall time, each claim's measuring time,
@@ -51,8 +51,8 @@ def main(argv=None) -> int:
     if args.json is not None and args.json.exists():
         parser.error(f"--json {args.json} exists; choose a new path (nothing is overwritten)")
     seeds = claims.parse_seeds(args.seeds)
-    chosen = claims._claims(args.only)
-    claims._base = lambda: base  # this process only: every claim's configs start from the candidate
+    chosen = claims.ledger.select(args.only)
+    claims.common.base_config = lambda: base  # this process only: every claim's configs start from it
 
     start = time.perf_counter()
     needed = [config for claim in chosen for seed in seeds for config in claim.configs(seed)]

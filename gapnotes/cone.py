@@ -240,10 +240,11 @@ def random_clip_embeddings(name: str, images, captions, n_noise: int = 64, seed:
     ``image_noise`` (standard Gaussian images at the model's input size),
     ``text_data`` (the given captions) and ``text_noise`` (random token sequences).
     """
-    from .models import _image_size, create_random_clip, embed_images, embed_texts, random_text_tokens
+    from .embed import embed_images, embed_texts
+    from .models import create_random_clip, image_size, random_text_tokens
 
     model, tokenizer = create_random_clip(name, seed=seed, device=device)
-    size = _image_size(model)
+    size = image_size(model)
     rng = np.random.default_rng(seed + 7)
     noise_images = rng.normal(size=(n_noise, 3, size, size)).astype(np.float32)
     return {

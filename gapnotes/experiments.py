@@ -14,7 +14,10 @@ from .synthetic import ShapesPairs, class_prompts, make_shapes
 from .tasks import evaluate_space
 
 __all__ = ["METHODS", "NMODAL_METHODS", "ABLATION", "TAU_SWEEP", "CURVE_METHODS", "Benchmark", "benchmark", "score", "chapter_runs",
-           "three_tower_report", "three_tower_gaps"]
+           "posthoc_per_seed", "released_summary", "training_histories", "final_scores", "three_tower_report", "three_tower_gaps"]
+
+#: The post-hoc corrections :func:`score` knows (:func:`gapnotes.geometry.fit_posthoc`).
+POSTHOC = ("none", "center", "shift", "procrustes")
 
 #: Training-time methods compared in chapter 4, as overrides of :class:`gapnotes.train.TrainConfig`.
 METHODS = {
@@ -97,7 +100,7 @@ def score(result, bench: Benchmark, posthoc: str = "none") -> dict:
     the benchmark's ``fit`` pairs and applied to test images, test captions, class prompts and
     the kNN training images alike. Returns :func:`gapnotes.tasks.evaluate_space`'s dict.
     """
-    from .train import embed_pairs, embed_prompts
+    from .embed import embed_pairs, embed_prompts
 
     fit_images, fit_texts = embed_pairs(result.model, bench.fit, result.model_cfg)
     test_images, test_texts = embed_pairs(result.model, bench.test, result.model_cfg)
@@ -111,14 +114,89 @@ def score(result, bench: Benchmark, posthoc: str = "none") -> dict:
     )
 
 
+def posthoc_per_seed(config, bench: Benchmark, seeds, corrections=POSTHOC):
+    """Every post-hoc correction on the model of ``config`` trained with each seed: one row per (correction, seed).
+
+    Columns ``correction``, ``seed`` and :func:`score`'s metrics. Each model is trained once (or
+    loaded from the cache) and scored under every correction, each fitted on ``bench.fit``.
+    """
+    import pandas as pd
+
+    from .train import train
+
+    seeds = list(seeds)
+    if not seeds:
+        raise ValueError("seeds must name at least one seed")
+    unknown = [c for c in corrections if c not in POSTHOC]
+    if unknown or not corrections:
+        raise ValueError(f"corrections must be among {POSTHOC}, got {list(corrections)}")
+    results = {seed: train(config.replace(seed=seed), progress=False) for seed in seeds}
+    return pd.DataFrame([{"correction": fix, "seed": seed, **score(results[seed], bench, posthoc=fix)}
+                         for fix in corrections for seed in seeds])
+
+
+def training_histories(runs: dict, key: str = "run"):
+    """The validation history of each run, long format: ``runs`` maps a name to a TrainConfig.
+
+    Each config is trained or loaded from the cache; returns one DataFrame with a column ``key``
+    (the run's name) and the history's columns (step, train_loss, temperature, gap, true_pair_cos,
+    r1_i2t, r1_t2i), for a line per run in one plot.
+    """
+    import pandas as pd
+
+    from .train import train
+
+    if not runs:
+        raise ValueError("runs must name at least one TrainConfig")
+    histories = {name: train(config, progress=False).history for name, config in runs.items()}
+    return pd.concat(histories, names=[key, None]).reset_index(level=0)
+
+
+def final_scores(runs: dict, columns=("gap", "true_pair_cos", "r1_i2t")):
+    """The last validation row of each run's history (after its last step), one row per run.
+
+    ``runs`` maps a name (the index) to a TrainConfig; ``columns`` picks the history's columns.
+    """
+    import pandas as pd
+
+    from .train import train
+
+    if not runs:
+        raise ValueError("runs must name at least one TrainConfig")
+    rows = {name: train(config, progress=False).history.iloc[-1] for name, config in runs.items()}
+    missing = [c for c in columns if c not in next(iter(rows.values())).index]
+    if missing:
+        raise ValueError(f"columns {missing} are not in a training history")
+    return pd.DataFrame.from_dict(rows, orient="index")[list(columns)]
+
+
+def released_summary():
+    """:func:`gapnotes.metrics.summarize_pair` of every released embedding set, one row per model.
+
+    Index ``(model, weights)`` ("pretrained" or "random"); columns ``pairs`` (the two modalities),
+    ``N`` and the summary's metrics. Reads the files through :func:`gapnotes.data.load_released_features`.
+    """
+    import pandas as pd
+
+    from .data import RELEASED_FEATURES, load_released_features
+    from .metrics import summarize_pair
+
+    rows = []
+    for name, info in RELEASED_FEATURES.items():
+        x, y = load_released_features(name)
+        rows.append({"model": info.model, "weights": "pretrained" if info.pretrained else "random",
+                     "pairs": f"{info.modality_x}–{info.modality_y}", "N": len(x), **summarize_pair(x, y)})
+    return pd.DataFrame(rows).set_index(["model", "weights"])
+
+
 def three_tower_report(result, pairs: ShapesPairs, labels) -> dict:
     """:func:`gapnotes.tasks.multimodal_report` of one trained three-tower model on ``pairs``.
 
     ``result`` is a :class:`gapnotes.train.TrainResult` of a ``modalities=3`` config; its towers
     embed the images, captions and sketches of ``pairs``, and ``labels`` are the k-means groups.
     """
+    from .embed import embed_pairs
     from .tasks import multimodal_report
-    from .train import embed_pairs
 
     images, texts, sketches = embed_pairs(result.model, pairs, result.model_cfg)
     return multimodal_report({"image": images, "text": texts, "sketch": sketches}, labels)

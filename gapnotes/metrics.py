@@ -22,6 +22,7 @@ __all__ = [
     "modality_gap",
     "gap_vector",
     "mean_cosine_similarity",
+    "mean_cosine_within_groups",
     "true_pair_cosine",
     "linear_separability",
     "held_out_accuracy",
@@ -442,6 +443,20 @@ def uniformity(x, t: float = 2.0) -> float:
     partial = np.array(partial)
     m = partial.max()
     return float(m + np.log(np.exp(partial - m).sum()) - np.log(n * (n - 1)))
+
+
+def mean_cosine_within_groups(x, groups) -> float:
+    """The mean over groups of :func:`mean_cosine_similarity` of each group's rows of ``x`` (N, D).
+
+    ``groups`` (N,) labels each row (e.g. the random seed that embedded it); every group needs at
+    least two rows. Compare with :func:`mean_cosine_similarity` of all rows together.
+    """
+    x = as_embeddings(x, "x")
+    groups = as_labels(groups, "groups", len(x), "x")
+    values, counts = np.unique(groups, return_counts=True)
+    if (counts < 2).any():
+        raise ValueError(f"groups: every group needs at least two rows; {values[counts < 2].tolist()} have one")
+    return float(np.mean([mean_cosine_similarity(x[groups == g]) for g in values]))
 
 
 def summarize_pair(x, y, seed: int = 0) -> dict:

@@ -1,4 +1,7 @@
-"""Models of the book, all built with open_clip, and batched, device-aware embedding.
+"""Models of the book, all built with open_clip: random full-size towers, the tiny CLIP, three towers.
+
+Also their checkpoints (open_clip's format), tokenizer and input standardisation. Embedding with
+them is :mod:`gapnotes.embed`; pretrained weights from the hub are :mod:`gapnotes.hub`.
 
 Random-initialised full-size towers (chapter 1) come from
 ``open_clip.create_model(name, pretrained=None)``: no weights are downloaded.
@@ -10,7 +13,6 @@ import functools
 import json
 import logging
 import math
-import os
 from pathlib import Path
 
 import numpy as np
@@ -28,10 +30,7 @@ __all__ = [
     "save_open_clip_checkpoint",
     "load_open_clip_checkpoint",
     "tokenizer_for",
-    "load_pretrained",
-    "PretrainedUnavailableError",
-    "embed_images",
-    "embed_texts",
+    "image_size",
     "random_text_tokens",
     "clip_standardize",
     "OPENAI_MEAN",
@@ -87,69 +86,10 @@ def clip_standardize(images):
     return (images - mean) / std
 
 
-def _image_size(model) -> int:
+def image_size(model) -> int:
+    """The input image size (pixels per side) of an open_clip model's image tower."""
     size = getattr(model.visual, "image_size", 224)
     return int(size[0] if isinstance(size, (tuple, list)) else size)
-
-
-def embed_images(model, images, batch_size: int = 32, device=None, normalize_input: bool = True) -> np.ndarray:
-    """Embed images with ``model.encode_image`` in batches; returns float32 (N, D) on the CPU.
-
-    Parameters
-    ----------
-    model : an open_clip CLIP (or anything with ``encode_image`` and ``visual``)
-    images : array-like (N, 3, H, W). Values in [0, 1] when ``normalize_input`` (then
-        they are resized to the model's input size and standardised with CLIP's mean
-        and std); otherwise passed as they are (e.g. Gaussian noise at the right size).
-    batch_size : int ≥ 1
-    device : default: the device of the model's parameters
-    """
-    import torch
-    import torch.nn.functional as F
-
-    batch_size = check_int(batch_size, "batch_size", minimum=1)
-    images = torch.as_tensor(np.asarray(images) if not torch.is_tensor(images) else images, dtype=torch.float32)
-    if images.ndim != 4 or images.shape[1] != 3:
-        raise ValueError(f"images must have shape (N, 3, H, W), got {tuple(images.shape)}")
-    device = torch.device(device) if device is not None else next(model.parameters()).device
-    size = _image_size(model)
-    out = []
-    with torch.no_grad():
-        for start in range(0, len(images), batch_size):
-            batch = images[start : start + batch_size].to(device)
-            if normalize_input:
-                if batch.shape[-1] != size or batch.shape[-2] != size:
-                    batch = F.interpolate(batch, size=(size, size), mode="bilinear", align_corners=False)
-                batch = clip_standardize(batch)
-            out.append(model.encode_image(batch).float().cpu())
-    return torch.cat(out).numpy()
-
-
-def embed_texts(model, texts, tokenizer=None, batch_size: int = 64, device=None) -> np.ndarray:
-    """Embed captions with ``model.encode_text`` in batches; returns float32 (N, D) on the CPU.
-
-    ``texts`` is a list of strings (tokenised with ``tokenizer``) or an integer tensor
-    of token ids of shape (N, context_length).
-    """
-    import torch
-
-    batch_size = check_int(batch_size, "batch_size", minimum=1)
-    if torch.is_tensor(texts):
-        tokens = texts
-    else:
-        if isinstance(texts, str) or not all(isinstance(t, str) for t in texts):
-            raise TypeError("texts must be a list of strings or a tensor of token ids")
-        if tokenizer is None:
-            raise ValueError("tokenizer is required when texts are strings")
-        tokens = tokenizer(list(texts))
-    if tokens.ndim != 2 or len(tokens) == 0:
-        raise ValueError(f"texts must give a non-empty (N, context_length) token array, got {tuple(tokens.shape)}")
-    device = torch.device(device) if device is not None else next(model.parameters()).device
-    out = []
-    with torch.no_grad():
-        for start in range(0, len(tokens), batch_size):
-            out.append(model.encode_text(tokens[start : start + batch_size].to(device)).float().cpu())
-    return torch.cat(out).numpy()
 
 
 def random_text_tokens(n: int, context_length: int = 77, vocab_size: int = 49408, seed: int = 0):
@@ -378,110 +318,3 @@ def __getattr__(name: str):
     if name == "TriModalCLIP":
         return _trimodal_class()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-class PretrainedUnavailableError(RuntimeError):
-    """Pretrained weights could not be loaded (offline, or not published); the message says what to do."""
-
-
-def load_pretrained(name: str, pretrained: str, device=None):
-    """Load an open_clip model with pretrained weights: a published tag or a local checkpoint.
-
-    Parameters
-    ----------
-    name : open_clip architecture (e.g. ``"ViT-B-32"``), or for a local checkpoint of the book's
-        tiny CLIP the stem of its ``.json`` config saved beside it
-    pretrained : a tag (e.g. ``"openai"``, ``"laion2b_s34b_b79k"``) or the path of a checkpoint file
-    device : default :func:`gapnotes.device.get_device`
-
-    Returns
-    -------
-    (model in eval mode, image preprocessing transform, tokenizer)
-
-    Raises ValueError for an unknown architecture or tag, FileNotFoundError for a missing local
-    file, and :class:`PretrainedUnavailableError` (one sentence, no hub traceback) when the
-    weights cannot be fetched, e.g. offline or with ``$GAPNOTES_OFFLINE=1``.
-    """
-    import open_clip
-
-    from .data import OFFLINE_ENV
-
-    if not isinstance(name, str) or not isinstance(pretrained, (str, os.PathLike)):
-        raise TypeError("name and pretrained must be strings (pretrained may be a path)")
-    pretrained = str(pretrained)
-    is_path = pretrained.endswith((".pt", ".pth", ".bin", ".safetensors")) or os.sep in pretrained
-    if is_path:
-        ckpt = Path(pretrained).expanduser()
-        if not ckpt.is_file():
-            raise FileNotFoundError(f"pretrained: {ckpt} does not exist")
-        if name not in open_clip.list_models():
-            config = ckpt.with_suffix(".json")
-            if not config.is_file() or config.stem != name:
-                raise ValueError(f"name {name!r} is not an open_clip architecture and there is no {name}.json beside "
-                                 f"{ckpt.name} to define it")
-            open_clip.add_model_config(config)
-    else:
-        if name not in open_clip.list_models():
-            raise ValueError(f"name {name!r} is not an open_clip architecture; e.g. ViT-B-32, ViT-B-16, RN50")
-        tags = open_clip.list_pretrained_tags_by_model(name)
-        if pretrained not in tags:
-            raise ValueError(f"pretrained {pretrained!r} is not a published tag for {name}; known: {', '.join(tags)}")
-        if os.environ.get(OFFLINE_ENV, "").strip() not in ("", "0"):
-            raise PretrainedUnavailableError(_offline_advice(name, pretrained, f"{OFFLINE_ENV} is set"))
-    try:
-        with _quiet_hub(offline=not is_path and not _hub_reachable()):
-            model, _, preprocess = open_clip.create_model_and_transforms(name, pretrained=pretrained,
-                                                                         device=get_device(device))
-    except Exception as err:  # hub and network errors come in many types; one sentence is enough
-        reason = f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
-        raise PretrainedUnavailableError(_offline_advice(name, pretrained, reason)) from None
-    model.eval()
-    return model, preprocess, open_clip.get_tokenizer(name)
-
-
-def _hub_reachable(host: str = "huggingface.co", timeout: float = 3.0) -> bool:
-    """Whether the weights host resolves and accepts a connection (a quick check, no request)."""
-    import socket
-
-    try:
-        with socket.create_connection((host, 443), timeout=timeout):
-            return True
-    except OSError:
-        return False
-
-
-class _quiet_hub:  # noqa: N801 - used as a context manager
-    """Silence hub/open_clip log spam; with ``offline``, make huggingface_hub use its local cache only."""
-
-    _LOGGERS = ("huggingface_hub", "huggingface_hub.utils._http", "root", "")
-
-    def __init__(self, offline: bool):
-        self.offline = offline
-
-    def __enter__(self):
-        self._levels = {n: logging.getLogger(n or None).level for n in self._LOGGERS}
-        for n in self._LOGGERS:
-            logging.getLogger(n or None).setLevel(logging.CRITICAL)
-        self._constants = None
-        if self.offline:
-            try:
-                import huggingface_hub.constants as constants
-
-                self._constants, self._was = constants, constants.HF_HUB_OFFLINE
-                constants.HF_HUB_OFFLINE = True  # fail at once unless the weights are already cached
-            except (ImportError, AttributeError):
-                self._constants = None
-        return self
-
-    def __exit__(self, *exc):
-        for n, level in self._levels.items():
-            logging.getLogger(n or None).setLevel(level)
-        if self._constants is not None:
-            self._constants.HF_HUB_OFFLINE = self._was
-        return False
-
-
-def _offline_advice(name: str, pretrained: str, reason: str) -> str:
-    return (f"Could not load open_clip weights {name}/{pretrained} ({reason}): without internet, pass a checkpoint "
-            f"file you downloaded elsewhere, load_pretrained({name!r}, '/path/to/checkpoint.bin'), or use the "
-            f"released embeddings of chapter 0 (gapnotes.data.load_released_features).")

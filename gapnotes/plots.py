@@ -11,7 +11,7 @@ import numpy as np
 from ._validation import as_embeddings, check_same_rows
 
 __all__ = ["set_book_style", "MODALITY_COLORS", "plot_paired_embedding", "tau_label", "plot_check_margins",
-           "plot_methods_per_seed"]
+           "plot_methods_per_seed", "plot_zero_shot_curves", "plot_modality_examples"]
 
 #: Colours of the two modalities everywhere in the book (seaborn "colorblind" blue and orange).
 MODALITY_COLORS = ("#0173B2", "#DE8F05")
@@ -102,10 +102,12 @@ def tau_label(temperature: float) -> str:
 def plot_check_margins(margins, ax=None, title: str | None = None):
     """Every check of every claim: one dot per seed at its margin, a bar at the new-seed bound.
 
-    ``margins``: a long DataFrame with columns claim, check, seed, margin, new_seed_bound (as
-    :func:`gapnotes.claims.margins_frame` returns). A margin ≥ 0 means the check holds in that seed
-    (the dashed line at 0 is the threshold); a bound ≥ 0 means a new seed would hold too. Margins are
-    in each check's own units, so compare a row with 0, not rows with each other. Returns the axes.
+    ``margins``: a long DataFrame with columns claim, check, seed, margin, new_seed_bound and,
+    optionally, paper_margin (as :func:`gapnotes.claims.margins_frame` returns). A margin ≥ 0 means the
+    check holds in that seed (the dashed line at 0 is the threshold); a bound ≥ 0 means a new seed would
+    hold too; a diamond is the paper's own number put through the check (none where the paper has no
+    number). Margins are in each check's own units, so compare a row with 0, not rows with each other.
+    Returns the axes.
     """
     import matplotlib.pyplot as plt
 
@@ -115,7 +117,8 @@ def plot_check_margins(margins, ax=None, title: str | None = None):
         raise ValueError(f"margins must be a DataFrame with columns {sorted(required)}; missing {sorted(missing)}")
     if len(margins) == 0:
         raise ValueError("margins is empty: no claim was run")
-    rows = margins.drop_duplicates(["claim", "check"])[["claim", "check", "new_seed_bound"]].reset_index(drop=True)
+    columns = ["claim", "check", "new_seed_bound"] + (["paper_margin"] if "paper_margin" in margins else [])
+    rows = margins.drop_duplicates(["claim", "check"])[columns].reset_index(drop=True)
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 0.32 * len(rows) + 1.2))
     position = {(c, k): i for i, (c, k) in enumerate(zip(rows["claim"], rows["check"]))}
@@ -127,6 +130,10 @@ def plot_check_margins(margins, ax=None, title: str | None = None):
                label="a seed (fails)")
     ax.scatter(rows["new_seed_bound"], np.arange(len(rows)), marker="|", s=160, color="0.2",
                label="new-seed bound (95 %)")
+    if "paper_margin" in rows and rows["paper_margin"].notna().any():
+        known = rows["paper_margin"].notna().to_numpy()
+        ax.scatter(rows["paper_margin"][known], np.arange(len(rows))[known], marker="D", s=26, facecolor="none",
+                   edgecolor=MODALITY_COLORS[1], linewidth=1.3, label="the paper's number")
     ax.axvline(0, color="0.3", linestyle="--", linewidth=1)
     # margins range from a few thousandths to a few units: linear near 0, logarithmic beyond
     ax.set_xscale("symlog", linthresh=0.05)
@@ -136,6 +143,54 @@ def plot_check_margins(margins, ax=None, title: str | None = None):
            title=title or "Every check of every claim, seed by seed")
     ax.legend(fontsize=8, loc="lower right")
     return ax
+
+
+def plot_zero_shot_curves(results: dict, dataset: str, ax=None):
+    """Zero-shot accuracy against the shift λ, one line per model (chapter 6).
+
+    ``results`` maps a model's label to :func:`gapnotes.pretrained.measure`'s dict (its ``curve``:
+    λ → accuracy on the test half). Returns the axes.
+    """
+    import matplotlib.pyplot as plt
+
+    if not results:
+        raise ValueError("results must hold at least one model's measurement")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.5, 4))
+    for label, measured in results.items():
+        curve = sorted(measured["curve"].items())
+        ax.plot([lam for lam, _ in curve], [acc for _, acc in curve], marker="o", label=label)
+    ax.axvline(0, color="0.5", linestyle=":")
+    ax.set(xlabel="λ (negative widens the gap, positive closes it)",
+           ylabel="zero-shot accuracy on the test half (fraction)",
+           title=f"Zero-shot accuracy against the shift ({dataset})")
+    ax.legend()
+    return ax
+
+
+def plot_modality_examples(pairs, n: int = 6):
+    """The first ``n`` samples of a three-modality shapes set: image above sketch, caption as title.
+
+    ``pairs`` is a :class:`gapnotes.synthetic.ShapesPairs`. Returns the figure.
+    """
+    import matplotlib.pyplot as plt
+
+    if not isinstance(n, (int, np.integer)) or not 1 <= n <= len(pairs.images):
+        raise ValueError(f"n must be an int between 1 and {len(pairs.images)}, got {n!r}")
+    sketches = pairs.sketches()
+    fig, axes = plt.subplots(2, n, figsize=(2 * n, 4.4), squeeze=False)
+    for i in range(n):
+        axes[0, i].imshow(pairs.images[i].transpose(1, 2, 0))
+        axes[1, i].imshow(sketches[i].transpose(1, 2, 0))
+        axes[0, i].set_title(pairs.captions[i].replace(" in the ", "\n"), fontsize=8)
+        for ax in axes[:, i]:
+            ax.set_xticks([])
+            ax.set_yticks([])
+    axes[0, 0].set_ylabel("image")
+    axes[1, 0].set_ylabel("sketch")
+    size = pairs.images.shape[-1]
+    fig.suptitle(f"Three modalities of one sample: image, caption (title), sketch ({size}×{size} pixels)")
+    return fig
 
 
 def plot_methods_per_seed(per_seed, methods: dict, metrics: dict, title: str):

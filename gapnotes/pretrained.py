@@ -1,7 +1,7 @@
 """The appendix's path: a real pretrained CLIP on a real data set, with an offline stand-in.
 
 :func:`prepare_model` and :func:`prepare_dataset` try the requested weights and data (through
-:func:`gapnotes.models.load_pretrained` and :mod:`gapnotes.datasets`); when they cannot be had
+:func:`gapnotes.hub.load_pretrained` and :mod:`gapnotes.datasets`); when they cannot be had
 (offline, no permission to download) they fall back to a locally saved checkpoint of the book's
 tiny CLIP and a small shapes data set written in torchvision's ImageFolder format, loaded by the
 *same* functions, and say so. :func:`measure` then computes the appendix's numbers.
@@ -16,10 +16,11 @@ import numpy as np
 
 from . import datasets, embed, metrics, tasks
 from .data import DataUnavailableError, cache_dir, sha256_of
-from .models import PretrainedUnavailableError, load_pretrained, save_open_clip_checkpoint
+from .hub import PretrainedUnavailableError, load_pretrained
+from .models import save_open_clip_checkpoint
 from .tasks import zero_shot_vs_shift  # re-exported: the appendix's name for it
 
-__all__ = ["Prepared", "prepare_model", "prepare_dataset", "measure", "measure_families", "results_table",
+__all__ = ["Prepared", "prepare_model", "prepare_families", "prepare_dataset", "measure", "measure_families", "results_table",
            "zero_shot_vs_shift"]
 
 #: The shifts λ tried by :func:`measure` (chosen on the validation half).
@@ -68,6 +69,23 @@ def prepare_model(name: str, pretrained: str, device=None, fallback: str = "prim
     tau = "learnable τ" if overrides["learn_temperature"] else f"τ = {overrides['temperature']:g}"
     return Prepared(desc, True, model, preprocess, tokenizer, weights_id=f"{model_name}/{sha256_of(path)[:16]}",
                     label=f"stand-in: tiny CLIP ({tau})")
+
+
+def prepare_families(requests, device=None) -> dict:
+    """:func:`prepare_model` for each ``(name, pretrained)`` of ``requests``: label → :class:`Prepared`.
+
+    Offline, the first request falls back to the "primary" stand-in and the second to the
+    "secondary" one (:data:`FALLBACK_MODELS`), so two requests compare two different models.
+    """
+    requests = list(requests)
+    if not 1 <= len(requests) <= len(FALLBACK_MODELS) or not all(
+            isinstance(r, (tuple, list)) and len(r) == 2 for r in requests):
+        raise ValueError(f"requests must be 1 to {len(FALLBACK_MODELS)} (name, pretrained) pairs, got {requests!r}")
+    families = {}
+    for (name, tag), fallback in zip(requests, FALLBACK_MODELS):
+        prepared = prepare_model(name, tag, device=device, fallback=fallback)
+        families[prepared.label] = prepared
+    return families
 
 
 def prepare_dataset(name: str, preprocess, allow_download: bool = False, n_fallback: int = 1500) -> Prepared:

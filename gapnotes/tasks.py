@@ -34,6 +34,7 @@ __all__ = [
     "zero_shot_vs_shift",
     "shift_chosen_on_validation",
     "mixed_modality_search",
+    "clusters_by_modality",
     "gap_direction",
     "evaluate_space",
     "multimodal_report",
@@ -224,6 +225,21 @@ def mixed_modality_search(queries, query_labels, corpus_x, labels_x, corpus_y, l
         "precision": float((corpus_labels[top] == ql[:, None]).mean()),
         "gap": modality_gap(xn, yn),
     }
+
+
+def clusters_by_modality(x, y, labels, seed: int = 0, names=("image", "caption")):
+    """How k-means splits the pooled points of two modalities: counts per (cluster, modality).
+
+    k-means (:func:`gapnotes.metrics.clustering_scores`, as many clusters as ``labels`` has groups)
+    on the N + N pooled points of ``x`` and ``y`` (N, D) with the pairs' ``labels`` (N,) repeated.
+    Returns a DataFrame, one row per cluster, one column per modality (``names``): a row with one
+    zero is a cluster of one modality only, the sign that the gap, not the groups, decides.
+    """
+    import pandas as pd
+
+    points, modality, pooled_labels = pooled(x, y, labels)
+    found = clustering_scores(points, pooled_labels, seed=seed, return_assignments=True)["assignments"]
+    return pd.crosstab(found, np.asarray(names)[modality], rownames=["cluster"], colnames=[None])
 
 
 def gap_direction(x, y) -> np.ndarray:

@@ -17,7 +17,8 @@ loads it instead of training again, so chapters share models. Entries are writte
 temporary folder and renamed into place only when complete.
 
 The parts live in :mod:`gapnotes.training` (config, cache, data, vocabulary slice,
-initialisation, stacked model, loop); this module is the public face.
+initialisation, stacked model, loop); this module is the public face. Embedding a trained
+model's pairs or prompts is :mod:`gapnotes.embed` (``embed_pairs``, ``embed_prompts``).
 """
 
 from __future__ import annotations
@@ -27,9 +28,9 @@ import time
 
 from ._validation import check_int
 from .device import get_device
+from .embed import encode_split
 from .training import cache as _cache
 from .training.config import TRAINER_VERSION, TrainConfig, TrainResult, cache_key, ensemble_signature
-from .training.encode import encode_split
 from .training.loop import scores
 
 __all__ = [
@@ -38,9 +39,6 @@ __all__ = [
     "train",
     "train_many",
     "evaluate",
-    "encode_split",
-    "embed_pairs",
-    "embed_prompts",
     "TRAINER_VERSION",
     "cache_key",
     "ensemble_signature",
@@ -157,38 +155,3 @@ def evaluate(model, images, tokens, sketches=None) -> dict:
     With sketches, also the image–sketch and text–sketch gaps (``gap_is``, ``gap_ts``).
     """
     return scores(*encode_split(model, images, tokens, sketches))
-
-
-def _context_length(model, model_cfg: dict | None) -> int:
-    """The text context length: from the model config when given, else from the model."""
-    return int(model_cfg["text_cfg"]["context_length"]) if model_cfg else int(model.context_length)
-
-
-def embed_pairs(model, pairs, model_cfg: dict | None = None, batch_size: int = 512):
-    """Normalised image and caption embeddings of a :class:`gapnotes.synthetic.ShapesPairs`.
-
-    Images are standardised with CLIP's mean and std; captions are tokenised with open_clip's
-    tokenizer at the model's context length. Returns two float32 arrays (N, D), or three
-    (images, captions, sketches) for a three-tower model.
-    """
-    from .models import clip_standardize, tokenizer_for
-
-    images = clip_standardize(pairs.images)
-    tokens = tokenizer_for(_context_length(model, model_cfg))(list(pairs.captions))
-    sketches = clip_standardize(pairs.sketches()) if hasattr(model, "encode_sketch") else None
-    return encode_split(model, images, tokens, sketches, batch_size=batch_size)
-
-
-def embed_prompts(model, prompts, model_cfg: dict | None = None):
-    """Normalised text embeddings (float32, (len(prompts), D)) of a list of strings, e.g. class prompts."""
-    import torch
-    import torch.nn.functional as F
-
-    from .models import tokenizer_for
-
-    if isinstance(prompts, str) or not all(isinstance(p, str) for p in prompts) or len(prompts) == 0:
-        raise TypeError("prompts must be a non-empty list of strings")
-    tokens = tokenizer_for(_context_length(model, model_cfg))(list(prompts))
-    device = next(model.parameters()).device
-    with torch.no_grad():
-        return F.normalize(model.encode_text(tokens.to(device)), dim=-1).cpu().numpy()

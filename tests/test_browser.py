@@ -49,6 +49,11 @@ _CODE_CELLS_JS = "els => els.map(e => ({text: e.textContent, visible: e.checkVis
 # Visible code blocks (a cell's input or printed output) wider than their column: they would scroll sideways.
 _OVERFLOW_JS = ("els => els.filter(e => e.checkVisibility() && e.scrollWidth > e.clientWidth + 1)"
                 ".map(e => ({line: e.innerText.split('\\n')[0], scroll: e.scrollWidth, column: e.clientWidth}))")
+# Visible output tables wider than the cell's output column (their last columns would be cut or scroll).
+_WIDE_TABLES_JS = ("els => els.filter(e => e.checkVisibility()).map(e => ({head: e.innerText.split('\\n')[0]"
+                   ".slice(0, 60), width: Math.round(e.getBoundingClientRect().width), column: "
+                   "e.closest('div.cell_output').clientWidth})).filter(t => t.width > t.column + 1)")
+REPORT_PAGE = "notebooks/07_reproduction_report.html"
 # For every figure: the share of its pixels that are not opaque (they take the page's colour).
 _FIGURE_ALPHA_JS = """els => els.filter(e => e.src.includes('/_images/')).map(e => {
   const c = document.createElement('canvas');
@@ -226,6 +231,8 @@ def visits(browser_path, server, built_book):
             if rel.startswith("notebooks/"):
                 records[rel]["code"] = page.eval_on_selector_all("div.cell div.cell_input", _CODE_CELLS_JS)
                 records[rel]["overflow"] = page.eval_on_selector_all("div.cell pre", _OVERFLOW_JS)
+                records[rel]["wide_tables"] = page.eval_on_selector_all("div.cell_output table", _WIDE_TABLES_JS)
+                records[rel]["tables"] = page.eval_on_selector_all("div.cell_output table", "els => els.length")
             if path.stem in ("00_the_modality_gap", DARK_MODE_CHAPTER):
                 page.screenshot(path=str(SCREENSHOTS / f"{path.stem}.png"), full_page=True)
             page.close()
@@ -332,6 +339,13 @@ def test_no_visible_code_cell_is_a_self_check(visits):
 def test_no_code_block_overflows_its_column(visits):
     wide = {rel: record["overflow"] for rel, record in _chapter_records(visits).items() if record["overflow"]}
     assert not wide, f"code blocks wider than the page at 1280 px (scroll and column widths in px): {wide}"
+
+
+def test_the_reproduction_report_tables_fit_their_column(visits):
+    """The report is read at a glance: its verdict table (and every other table of it) fits at 1280 px."""
+    record = visits[REPORT_PAGE]
+    assert record["tables"] >= 3, f"only {record['tables']} tables on the report: has the theme's markup changed?"
+    assert not record["wide_tables"], f"report tables wider than their column at 1280 px: {record['wide_tables']}"
 
 
 def test_dark_mode_is_offered_and_keeps_figures_readable(visits):

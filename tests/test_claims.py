@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from gapnotes import claims, metrics, synthetic
+from gapnotes.claims import ledger, registry
 from gapnotes.data import DATA_DIR_ENV
 
 
@@ -124,11 +125,16 @@ def test_margins_frame_and_its_plot(tmp_path):
     from gapnotes import plots
 
     frame = claims.margins_frame(_toy_results())
-    assert len(frame) == 3 * 2 * 5 and set(frame.columns) == {"claim", "check", "seed", "margin", "new_seed_bound"}
+    assert len(frame) == 3 * 2 * 5 and set(frame.columns) == {"claim", "check", "seed", "margin", "new_seed_bound",
+                                                               "paper_margin"}
+    assert frame["paper_margin"].isna().all()  # the toy checks name no paper number
     steady_g = frame[(frame["claim"] == "steady") & (frame["check"] == "g ≥ 0.1")]
     assert np.allclose(steady_g["margin"], [0.20, 0.22, 0.18, 0.21, 0.19])
     ax = plots.plot_check_margins(frame)
     assert len(ax.get_yticks()) == 6 and ax.get_xlabel().startswith("margin")
+    with_paper = frame.assign(paper_margin=np.where(frame["claim"] == "steady", 0.5, np.nan))
+    legend = plots.plot_check_margins(with_paper).get_legend_handles_labels()[1]
+    assert "the paper's number" in legend and "the paper's number" not in ax.get_legend_handles_labels()[1]
     with pytest.raises(ValueError, match="margins must be a DataFrame with columns"):
         plots.plot_check_margins(frame.drop(columns="seed"))
     with pytest.raises(ValueError, match="margins is empty"):
@@ -217,13 +223,13 @@ def test_a_measurement_is_stored_and_read_back_until_the_code_changes(cache, mon
     claim = claims.Claim("test.cached", "0", "a claim", "nobody", measure,
                          (claims.Check("value", lambda v: v["value"], ">=", 0.0),), ("value",))
     cpu = torch.device("cpu")
-    first = claims._measured(claim, 3, cpu)
+    first = ledger._measured(claim, 3, cpu)
     assert first == {"value": 3.25} and calls == [3]
-    assert claims._measured(claim, 3, cpu) == first and calls == [3]  # read back, not measured
+    assert ledger._measured(claim, 3, cpu) == first and calls == [3]  # read back, not measured
     assert len(list((cache / "measurements").glob("*.json"))) == 1
-    claims._measured(claim, 4, cpu)  # another seed
-    monkeypatch.setattr(claims, "_code_fingerprint", lambda: "changed code")
-    claims._measured(claim, 3, cpu)  # the same seed after a change to gapnotes
+    ledger._measured(claim, 4, cpu)  # another seed
+    monkeypatch.setattr(ledger, "_code_fingerprint", lambda: "changed code")
+    ledger._measured(claim, 3, cpu)  # the same seed after a change to gapnotes
     assert calls == [3, 4, 3]
 
 
@@ -269,3 +275,31 @@ def test_plot_methods_per_seed_draws_one_panel_per_metric():
         plots.plot_methods_per_seed(per_seed, {"A": "a", "B": "b"}, {"R@1": "r1"}, "title")
     with pytest.raises(ValueError, match="at least one"):
         plots.plot_methods_per_seed(per_seed, {}, {"gap": "gap"}, "title")
+
+
+def test_the_code_fingerprint_covers_the_whole_package():
+    """A change anywhere in gapnotes (a metric, the trainer) must measure the claims again."""
+    root = ledger._package_root()
+    assert (root / "metrics.py").is_file() and (root / "claims" / "ledger.py").is_file()
+
+
+def test_each_chapter_module_registers_its_own_chapter_claims():
+    seen = []
+    for module in registry.CHAPTER_MODULES:
+        chapter = module.__name__.rsplit("chapter", 1)[1]
+        assert module.CLAIMS and all(claim.chapter == chapter for claim in module.CLAIMS), module.__name__
+        seen.extend(claim.id for claim in module.CLAIMS)
+    assert seen == list(claims.CLAIMS)
+
+
+def test_a_checks_paper_margin_follows_its_direction():
+    at_least = claims.Check("gain", lambda v: v["g"], ">=", 0.1, paper=0.3)
+    at_most = claims.Check("change", lambda v: v["d"], "<=", 0.05, paper=0.01)
+    assert at_least.paper_margin() == pytest.approx(0.2) and at_most.paper_margin() == pytest.approx(0.04)
+    assert np.isnan(claims.Check("g", lambda v: v["g"], ">=", 0.1).paper_margin())
+
+
+def test_select_names_unknown_ids():
+    assert [c.id for c in claims.ledger.select("cone.init")] == ["cone.init"]
+    with pytest.raises(ValueError, match="no.such"):
+        claims.ledger.select(["cone.init", "no.such"])

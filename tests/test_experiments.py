@@ -47,3 +47,34 @@ def test_three_tower_gaps_reports_every_pair_per_run(tmp_path, monkeypatch):
     assert (table[["image–text", "image–sketch", "text–sketch"]] > 0).all().all()
     with pytest.raises(ValueError, match="3"):
         experiments.three_tower_gaps({"two": TrainConfig()}, pairs, pairs.labels("colour"))
+
+
+TINY = TrainConfig(steps=6, batch_size=16, n_train=64, n_val=32, eval_every=3, warmup_steps=1)
+
+
+def test_posthoc_per_seed_scores_every_correction_of_every_seed(cache):
+    bench = experiments.benchmark(n_fit=60, n_test=60)
+    table = experiments.posthoc_per_seed(TINY, bench, seeds=[0, 1], corrections=("none", "center"))
+    assert list(table[["correction", "seed"]].itertuples(index=False, name=None)) == [
+        ("none", 0), ("none", 1), ("center", 0), ("center", 1)]
+    # the same scores as scoring each model by hand
+    by_hand = experiments.score(train(TINY.replace(seed=1), progress=False), bench, posthoc="center")
+    assert table.iloc[3]["v_measure"] == pytest.approx(by_hand["v_measure"])
+    with pytest.raises(ValueError, match="corrections"):
+        experiments.posthoc_per_seed(TINY, bench, seeds=[0], corrections=("whiten",))
+    with pytest.raises(ValueError, match="seeds"):
+        experiments.posthoc_per_seed(TINY, bench, seeds=[])
+
+
+def test_training_histories_and_final_scores_name_each_run(cache):
+    runs = {"τ = 1/100": TINY.replace(temperature=0.01, learn_temperature=False), "learnable": TINY}
+    history = experiments.training_histories(runs, key="τ")
+    assert set(history["τ"]) == set(runs) and {"step", "gap", "r1_i2t"} <= set(history.columns)
+    assert len(history) == 2 * len(train(TINY, progress=False).history)
+    final = experiments.final_scores(runs, columns=("gap",))
+    assert list(final.index) == list(runs) and list(final.columns) == ["gap"]
+    assert final.loc["learnable", "gap"] == pytest.approx(train(TINY, progress=False).history["gap"].iloc[-1])
+    with pytest.raises(ValueError, match="not in a training history"):
+        experiments.final_scores(runs, columns=("accuracy",))
+    with pytest.raises(ValueError, match="runs"):
+        experiments.training_histories({})

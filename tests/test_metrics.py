@@ -185,3 +185,16 @@ def test_pooled_v_measure_and_semantic_r1():
     assert metrics.semantic_r1(x, y, matches) == pytest.approx(1.0)
     assert metrics.semantic_r1(x, y[::-1], matches[:, ::-1]) == pytest.approx(1.0)
 
+
+
+def test_mean_cosine_within_groups_averages_each_groups_cone(pair):
+    x, y = pair
+    both = np.concatenate([x, y])
+    groups = np.r_[np.zeros(len(x), int), np.ones(len(y), int)]
+    expected = (metrics.mean_cosine_similarity(x) + metrics.mean_cosine_similarity(y)) / 2
+    assert metrics.mean_cosine_within_groups(both, groups) == pytest.approx(expected)
+    assert metrics.mean_cosine_within_groups(both, groups) > metrics.mean_cosine_similarity(both)
+    with pytest.raises(ValueError, match="groups"):
+        metrics.mean_cosine_within_groups(both, np.r_[groups[:-1], 2])  # a group of one row
+    with pytest.raises(ValueError, match="groups"):
+        metrics.mean_cosine_within_groups(both, groups[:-1])

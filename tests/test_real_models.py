@@ -7,7 +7,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from gapnotes import data, datasets, embed, models, synthetic  # noqa: E402
+from gapnotes import data, datasets, embed, hub, models, synthetic  # noqa: E402
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ def tiny_checkpoint(isolated):
 
 def test_load_pretrained_local_checkpoint_round_trip(tiny_checkpoint):
     model, path = tiny_checkpoint
-    loaded, preprocess, tokenizer = models.load_pretrained("tiny-clip", str(path), device="cpu")
+    loaded, preprocess, tokenizer = hub.load_pretrained("tiny-clip", str(path), device="cpu")
     for a, b in zip(model.state_dict().values(), loaded.state_dict().values()):
         assert torch.equal(a, b)
     from PIL import Image
@@ -36,25 +36,25 @@ def test_load_pretrained_local_checkpoint_round_trip(tiny_checkpoint):
 
 
 def test_load_pretrained_errors(isolated):
-    with pytest.raises(models.PretrainedUnavailableError) as err:
-        models.load_pretrained("ViT-B-32", "openai", device="cpu")
+    with pytest.raises(hub.PretrainedUnavailableError) as err:
+        hub.load_pretrained("ViT-B-32", "openai", device="cpu")
     message = str(err.value)
     assert "ViT-B-32/openai" in message and "load_released_features" in message and "\n" not in message
     with pytest.raises(ValueError, match="not an open_clip architecture"):
-        models.load_pretrained("ViT-Q-9", "openai")
+        hub.load_pretrained("ViT-Q-9", "openai")
     with pytest.raises(ValueError, match="not a published tag"):
-        models.load_pretrained("ViT-B-32", "imagenet-from-mars")
+        hub.load_pretrained("ViT-B-32", "imagenet-from-mars")
     with pytest.raises(FileNotFoundError, match="pretrained"):
-        models.load_pretrained("ViT-B-32", str(isolated / "missing.pt"))
+        hub.load_pretrained("ViT-B-32", str(isolated / "missing.pt"))
     (isolated / "lonely.pt").write_bytes(b"")
     with pytest.raises(ValueError, match="lonely"):
-        models.load_pretrained("lonely", str(isolated / "lonely.pt"))
+        hub.load_pretrained("lonely", str(isolated / "lonely.pt"))
 
 
 def test_embedding_cache_hit_miss_and_key(tiny_checkpoint, isolated, monkeypatch):
     monkeypatch.setenv("GAPNOTES_PROGRESS", "0")
     _, path = tiny_checkpoint
-    model, preprocess, tokenizer = models.load_pretrained("tiny-clip", str(path), device="cpu")
+    model, preprocess, tokenizer = hub.load_pretrained("tiny-clip", str(path), device="cpu")
     root = datasets.write_image_folder(synthetic.make_shapes(12, seed=0), isolated / "folder")
     folder = datasets.load_image_folder(root, transform=preprocess)
     key = {"model": "tiny-clip", "weights": str(path), "dataset": "shapes-folder", "split": "test"}
@@ -137,5 +137,11 @@ def test_prepare_falls_back_offline_through_the_same_loaders(isolated, monkeypat
     assert table.loc["zero_shot", "tiny"] == pytest.approx(families["tiny"]["zero_shot"])
     with pytest.raises(ValueError, match="families"):
         pretrained.measure_families({}, "cifar10")
+    prepared = pretrained.prepare_families([("ViT-B-32", "openai")], device="cpu")
+    assert list(prepared) == [model.label] and prepared[model.label].is_fallback
+    with pytest.raises(ValueError, match="requests"):
+        pretrained.prepare_families([("ViT-B-32", "openai")] * 3)
+    with pytest.raises(ValueError, match="requests"):
+        pretrained.prepare_families(["ViT-B-32"])
     with pytest.raises(ValueError, match="fallback"):
         pretrained.prepare_model("ViT-B-32", "openai", fallback="tertiary")

@@ -27,7 +27,7 @@ def _one_sentence_with_fix(message: str) -> None:
 
 
 def _offline_messages(monkeypatch, tmp_path) -> dict:
-    from gapnotes import datasets, models
+    from gapnotes import datasets, hub
 
     monkeypatch.setenv(data.OFFLINE_ENV, "1")
     monkeypatch.setenv(data.CACHE_DIR_ENV, str(tmp_path))
@@ -37,7 +37,7 @@ def _offline_messages(monkeypatch, tmp_path) -> dict:
         "data.load_released_features": lambda: data.load_released_features("clip_random"),
         "datasets.load_cifar(download=True)": lambda: datasets.load_cifar("cifar100", download=True),
         "datasets.load_cifar()": lambda: datasets.load_cifar("cifar10"),
-        "models.load_pretrained": lambda: models.load_pretrained("ViT-B-32", "openai"),
+        "hub.load_pretrained": lambda: hub.load_pretrained("ViT-B-32", "openai"),
     }
     messages = {}
     for name, call in calls.items():

@@ -160,3 +160,13 @@ def test_shift_chosen_on_validation_scores_the_validation_choice_on_test(pair, r
         tasks.shift_chosen_on_validation(validation, test, prompts, d, [0.5, 1.0])
     with pytest.raises(ValueError, match="test must be an"):
         tasks.shift_chosen_on_validation(validation, x, prompts, d, lambdas)
+
+
+def test_clusters_by_modality_counts_each_modality_per_cluster(pair):
+    x, y = pair
+    labels = np.arange(len(x)) % 2
+    table = tasks.clusters_by_modality(x, y, labels)
+    assert list(table.columns) == ["caption", "image"] and table.to_numpy().sum() == 2 * len(x)
+    assert (table.min(axis=1) < 0.05 * table.sum(axis=1)).all()  # the gap decides: one modality per cluster
+    closed = tasks.clusters_by_modality(x, x, labels)  # no gap: each cluster holds both
+    assert (closed["image"] == closed["caption"]).all()

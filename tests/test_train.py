@@ -51,13 +51,13 @@ def test_fixed_temperature_stays_fixed_and_procrustes_starts_small(cache):
 
 def test_amended_start_is_a_fixed_rotation_kept_in_the_stored_model(cache):
     """The authors' amended start removes all of the gap a rotation can; the stored model keeps it."""
-    from gapnotes.claims import _init_geometry
+    from gapnotes.claims.chapter2 import init_geometry
     from gapnotes.training.data import prepared
 
     config = SMALL.replace(init="procrustes", n_train=512)
     first = train(config, progress=False, device="cpu")
     # a rotation keeps both cones' widths: what is left is the difference of the centres' lengths
-    bound = _init_geometry(config, "cpu")["centre_length_difference"]
+    bound = init_geometry(config, "cpu")["centre_length_difference"]
     assert bound <= first.history["gap"].iloc[0] <= bound + 0.03
     loaded = train(config, progress=False, device="cpu")  # from the cache: the rotation is in its weights
     assert loaded.from_cache
@@ -116,7 +116,7 @@ def test_unknown_field_and_wrong_type():
 
 def test_three_modalities_train_cache_and_embed(cache):
     from gapnotes import synthetic
-    from gapnotes.train import embed_pairs
+    from gapnotes.embed import embed_pairs
 
     cfg = SMALL.replace(modalities=3, loss="modgap", temperature=0.1, learn_temperature=False,
                         loss_options={"anchor": 1})

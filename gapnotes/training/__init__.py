@@ -9,7 +9,6 @@ module        concern
 ``data``      the shapes splits as tensors, ready for the towers (built once per process)
 ``vocabulary``  training only the token-embedding rows the captions use
 ``init``      the amended (Procrustes) initialisation
-``encode``    normalised embeddings of one model (evaluation, initialisation, chapters)
 ``stacked``   M tiny CLIPs as one computation (weights with a leading model dimension)
 ``loop``      the one training loop: an ensemble of M ≥ 1 members; a lone run is M = 1
 ============  ===================================================================================

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 
-__all__ = ["prepared"]
+__all__ = ["prepared", "prepared_for"]
 
 
 @functools.lru_cache(maxsize=8)
@@ -28,3 +28,14 @@ def prepared(n_train: int, n_val: int, data_seed: int, caption_detail: int, cont
             tensors.append(clip_standardize(pairs.sketches()))
         out[split] = (*tensors, pairs)
     return out
+
+
+def prepared_for(config) -> dict:
+    """:func:`prepared` for a :class:`~gapnotes.training.config.TrainConfig`: its data, at its model's
+    context length and image size, with sketches when it trains three towers."""
+    from ..models import tiny_clip_config
+
+    model_cfg = tiny_clip_config(**config.model)
+    return prepared(config.n_train, config.n_val, config.data_seed, config.caption_detail,
+                    model_cfg["text_cfg"]["context_length"], model_cfg["vision_cfg"]["image_size"],
+                    config.modalities == 3)

@@ -22,8 +22,8 @@ def procrustes_rotation(model, images, tokens, batch_size: int = 1024):
     import numpy as np
     import torch
 
+    from ..embed import encode_split
     from ..geometry import procrustes_align
-    from .encode import encode_split
 
     img, txt = encode_split(model, images, tokens, batch_size=batch_size)
     _, rotation = procrustes_align(txt, img)

@@ -85,16 +85,12 @@ def _optimizer(params, lr, weight_decay):
 
 def _embed_all(stacked, inputs, batch_size: int = 512) -> list:
     """Every member's normalised embeddings of shared inputs, as numpy arrays (M, N, D) per modality."""
-    import torch
+    from ..embed import encode_in_batches
 
-    count = stacked.count
-    parts = []
-    with torch.no_grad():
-        for start in range(0, len(inputs[0]), batch_size):
-            chunk = [t[start:start + batch_size] for t in inputs]
-            chunk = [t.unsqueeze(0).expand(count, *t.shape) for t in chunk]  # every member sees the same rows
-            parts.append([f.cpu() for f in stacked.features(*chunk)])
-    return [torch.cat(column, dim=1).numpy() for column in zip(*parts)]
+    def encode(*chunk):  # every member sees the same rows
+        return stacked.features(*(t.unsqueeze(0).expand(stacked.count, *t.shape) for t in chunk))
+
+    return list(encode_in_batches(encode, tuple(inputs), batch_size, concat_dim=1))
 
 
 def _members(configs, model_cfg, data, device) -> tuple:
@@ -162,7 +158,7 @@ def train_members(configs, device, progress: bool = False) -> list:
     from ..losses import LOSSES
     from ..models import tiny_clip_config
     from .config import MEMBER_FIELDS, ensemble_signature
-    from .data import prepared
+    from .data import prepared_for
     from .stacked import StackedCLIP
 
     configs = list(configs)
@@ -172,9 +168,7 @@ def train_members(configs, device, progress: bool = False) -> list:
     shared = configs[0]
     model_cfg = tiny_clip_config(**shared.model)
     patch = int(model_cfg["vision_cfg"]["patch_size"])
-    data = prepared(shared.n_train, shared.n_val, shared.data_seed, shared.caption_detail,
-                    model_cfg["text_cfg"]["context_length"], model_cfg["vision_cfg"]["image_size"],
-                    shared.modalities == 3)
+    data = prepared_for(shared)
     models, vocabularies, rotations = _members(configs, model_cfg, data, device)
     stacked = StackedCLIP(models, model_cfg, text_rotations=rotations)
     # the padding after the longest caption's end-of-text token changes no pooled output (causal

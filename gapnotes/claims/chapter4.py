@@ -1,0 +1,189 @@
+"""Chapter 4's claims: ModGap against CLIP-LT under information imbalance, with its controls."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+from ..metrics import pooled_v_measure
+from . import common
+from .ledger import Check, Claim, difference, mean_sd, named
+
+#: Chapter 4 scores on 2,000 test pairs (4,000 pooled points): half the k-means noise of 1,000.
+CLOSING_TEST_PAIRS = 2000
+
+#: The two methods of chapter 4's claims: CLIP's default and ModGap as the authors train it
+#: (their weight schedule for the alignment and uniformity terms).
+CLOSING_METHODS = ("CLIP-LT", "ModGap (scheduled)")
+
+
+def _closing_configs(seed, caption_detail=common.PARTIAL_DETAIL):
+    from ..experiments import METHODS
+
+    base = common.base_config().replace(seed=seed, caption_detail=caption_detail)
+    return [base.replace(**METHODS[method]) for method in CLOSING_METHODS]
+
+
+@functools.lru_cache(maxsize=64)
+def _closing_scores(seed, device, caption_detail) -> dict:
+    from ..tasks import group_vs_instance
+
+    pairs = common.test_pairs(caption_detail, CLOSING_TEST_PAIRS)
+    matches = pairs.caption_matches()
+    out = {}
+    for name, config in zip(("clip_lt", "modgap"), _closing_configs(seed, caption_detail)):
+        x, y = common.embeddings(config, pairs, device)  # (scores are cached: four claims share them)
+        # the 2026 paper's whole two-modal evaluation, grouping by shape (k-means as pooled_v_measure)
+        full = group_vs_instance(x, y, pairs.labels("shape"), matches, seed=0, n_init=common.KMEANS_RESTARTS)
+        out.update({f"{metric}_{name}": value for metric, value in full.items()})
+        out[f"v_{name}"] = full["v_measure"]
+        out[f"r1_{name}"] = full["i2t_r1"]  # = semantic_r1(x, y, matches)
+        out[f"v_colour_{name}"] = pooled_v_measure(x, y, pairs.labels("colour"), n_init=common.KMEANS_RESTARTS)
+    return out
+
+
+#: The 2026 paper's metrics as the full-evaluation claim reports them (chapter 4).
+FULL_EVALUATION = ("gap", "true_pair_cos", "v_measure", "nmi", "ari", "homogeneity", "knn_acc", "probe_acc",
+                   "i2t_r1", "i2t_r5", "i2t_r10", "t2i_r1", "t2i_r5", "t2i_r10")
+
+
+def _largest_change(metrics) -> Callable[[dict], float]:
+    """max |ModGap − CLIP-LT| over ``metrics`` (value names without the method suffix)."""
+    return lambda v: max(abs(v[f"{m}_modgap"] - v[f"{m}_clip_lt"]) for m in metrics)
+
+
+def _full_evaluation(seed, device) -> dict:
+    scores = _closing_scores(seed, device, common.PARTIAL_DETAIL)
+    return {f"{metric}_{name}": scores[f"{metric}_{name}"] for metric in FULL_EVALUATION
+            for name in ("clip_lt", "modgap")}
+
+
+def _group_wise(seed, device) -> dict:
+    scores = _closing_scores(seed, device, common.PARTIAL_DETAIL)
+    return {k: scores[k] for k in ("gap_clip_lt", "gap_modgap", "v_clip_lt", "v_modgap", "r1_clip_lt", "r1_modgap")}
+
+
+def _retrieval_excess(v) -> float:
+    """|ΔR@1| minus the allowed change max(0.05, 20 % of CLIP-LT's R@1): ≤ 0 when retrieval barely moves."""
+    return abs(v["r1_modgap"] - v["r1_clip_lt"]) - max(0.05, 0.2 * v["r1_clip_lt"])
+
+
+def _complete_configs(seed):
+    return _closing_configs(seed, 4) + _closing_configs(seed, common.PARTIAL_DETAIL)
+
+
+def _complete(seed, device) -> dict:
+    complete = _closing_scores(seed, device, 4)
+    partial = _closing_scores(seed, device, common.PARTIAL_DETAIL)
+    return {"gap_clip_lt_complete": complete["gap_clip_lt"], "gap_clip_lt_partial": partial["gap_clip_lt"],
+            "v_gain_complete": complete["v_modgap"] - complete["v_clip_lt"],
+            "v_gain_partial": partial["v_modgap"] - partial["v_clip_lt"]}
+
+
+def _failure(seed, device) -> dict:
+    scores = _closing_scores(seed, device, common.PARTIAL_DETAIL)
+    return {"v_colour_clip_lt": scores["v_colour_clip_lt"], "v_colour_modgap": scores["v_colour_modgap"]}
+
+
+def compare_methods(result, metrics=FULL_EVALUATION, methods=None):
+    """A claim's per-seed values as one row per metric: each method's mean ± sd and the change.
+
+    For claims whose values are named ``{metric}_{method}`` (``closing.full-evaluation``).
+    ``methods`` maps a column name to the key suffix (default CLIP-LT → ``clip_lt``, ModGap →
+    ``modgap``); the change is the second method minus the first, per seed, shown as mean and
+    its smallest and largest value over the seeds.
+    """
+    import pandas as pd
+
+    methods = dict(methods or {"CLIP-LT": "clip_lt", "ModGap": "modgap"})
+    if len(methods) != 2:
+        raise ValueError(f"methods must name two methods, got {list(methods)}")
+    frame = result.frame()
+    (first, a), (second, b) = methods.items()
+    missing = [f"{m}_{k}" for m in metrics for k in (a, b) if f"{m}_{k}" not in frame]
+    if missing:
+        raise ValueError(f"metrics: {result.claim.id!r} has no values {missing}")
+    rows = {}
+    for metric in metrics:
+        change = frame[f"{metric}_{b}"] - frame[f"{metric}_{a}"]
+        rows[metric] = {first: mean_sd(frame[f"{metric}_{a}"]), second: mean_sd(frame[f"{metric}_{b}"]),
+                        "change, mean": round(float(change.mean()), 3),
+                        "change, min – max": f"{change.min():+.3f} – {change.max():+.3f}"}
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("metric")
+
+
+#: The claims of this chapter, in the order the book makes them.
+CLAIMS = (
+    Claim("closing.group-wise", "4",
+          "Under information imbalance, ModGap (the authors' weight schedule) closes most of CLIP's gap and "
+          "clusters the pooled embeddings by shape far better, while retrieval barely moves.",
+          "Grassucci et al. 2026, MSCOCO two-modal results: gap 0.47 → 0.03, V-measure 12.98 → 23.63 (×100), "
+          "R@1 nearly unchanged",
+          _group_wise,
+          (Check("CLIP-LT gap", named("gap_clip_lt"), ">=", 0.4, paper=0.47),
+           Check("ModGap gap / CLIP-LT gap", lambda v: v["gap_modgap"] / v["gap_clip_lt"], "<=", 0.5,
+                 paper=0.03 / 0.47),
+           Check("V-measure gain (shape)", difference("v_modgap", "v_clip_lt"), ">=", 0.05,
+                 paper=(23.63 - 12.98) / 100),
+           Check("|ΔR@1| − max(0.05, 0.2·R@1)", _retrieval_excess, "<=", 0.0)),
+          ("gap_clip_lt", "gap_modgap", "v_clip_lt", "v_modgap", "r1_clip_lt", "r1_modgap"),
+          configs=_closing_configs,
+          note="Fragile on new seeds: on seeds 20–29 ModGap raised seed 23's R@1 by 0.106 against the 0.096 "
+               "allowed (that seed's CLIP-LT retrieves and clusters poorly: R@1 0.478, V-measure 0.122). Over "
+               "seeds 5–29 the change of R@1 is +0.003 ± 0.051 (mean ± sd), about the spread between two "
+               "separately trained models: retrieval barely moves on average, not in every seed. "
+               "Higher absolute V-measures (five shapes are easier groups than MSCOCO's categories); the "
+               "regime matters: partial captions and 300 steps (trained longer, CLIP-LT closes much of its own "
+               "gap and the gain shrinks).",
+          source="The 2026 paper's two-modal MSCOCO results (a single training run per method as the book "
+                 "quotes them, no ±); these numbers are not in the authors' repository (ispamm/ModGap has the "
+                 "code only) and were not re-checked against the paper's text for this book."),
+    Claim("closing.full-evaluation", "4",
+          "By every metric of the 2026 paper's evaluation: closing the gap lifts each group-wise score "
+          "(NMI, ARI, homogeneity of k-means on the pooled points) and leaves the instance-wise ones "
+          "(k-NN and linear-probe accuracy, image→text Recall@1/5/10) within 0.10.",
+          "Grassucci et al. 2026: clustering scores rise as the gap closes; retrieval and classification move "
+          "little or inconsistently",
+          _full_evaluation,
+          tuple(Check(f"{name} gain", difference(f"{metric}_modgap", f"{metric}_clip_lt"), ">=", 0.05)
+                for name, metric in (("NMI", "nmi"), ("ARI", "ari"), ("homogeneity", "homogeneity")))
+          + tuple(Check(f"{name}", _largest_change(metrics), "<=", 0.10)
+                  for name, metrics in (("|Δ k-NN accuracy|", ("knn_acc",)),
+                                        ("|Δ linear-probe accuracy|", ("probe_acc",)),
+                                        ("largest |Δ image→text R@k|", ("i2t_r1", "i2t_r5", "i2t_r10")))),
+          tuple(f"{metric}_{name}" for metric in FULL_EVALUATION for name in ("clip_lt", "modgap")),
+          configs=_closing_configs,
+          note="Fragile on new seeds: the instance-wise checks (|Δ| ≤ 0.10) hold on seeds 0–19, but their "
+               "new-seed bound falls just below 0 on 5–9 (linear probe, seed 8: 0.071) and 10–19 (R@k, seed 12: "
+               "0.099), and on seeds 20–29 image→text R@k moves by more than 0.10 in two seeds, down in seed 20 "
+               "(R@10 −0.116) and up in seed 23 (R@1 +0.106) (benchmarks/README.md records the runs). Text→image recall is not flat on the "
+               "toy: ModGap raises it in most seeds (t2i_r1, t2i_r5), "
+               "so it is shown, not claimed. NMI (arithmetic mean normalisation, sklearn's default) equals "
+               "the V-measure. The linear probe is a logistic regression, not the authors' Adam-trained layer "
+               "scored by its best test epoch.",
+          source="The evaluation protocol is the authors' ispamm/ModGap metrics.py (k-means on the pooled "
+                 "points; k-NN with k = 5 and a linear probe on an 80/20 split; recall both ways); the "
+                 "repository holds no numbers and the paper's per-metric tables were not re-checked for this "
+                 "book, so no number of theirs is compared."),
+    Claim("closing.complete-captions", "4",
+          "With complete captions CLIP-LT's gap is smaller and closing it gains less clustering.",
+          "— (the paper has no complete-caption control)",
+          _complete,
+          (Check("CLIP-LT gap, partial − complete", difference("gap_clip_lt_partial", "gap_clip_lt_complete"),
+                 ">=", 0.2),
+           Check("V gain, partial − complete", difference("v_gain_partial", "v_gain_complete"), ">=", 0.1)),
+          ("gap_clip_lt_complete", "gap_clip_lt_partial", "v_gain_complete", "v_gain_partial"),
+          configs=_complete_configs,
+          note="Fragile on new seeds: on seeds 20–29 the partial-caption V gain exceeds the complete-caption "
+               "one by more than 0.1 in every seed, but by only 0.02–0.04 in three (seeds 27–29), so the "
+               "new-seed bound is −0.004; on seeds 0–19 it was robust.",
+          source="— (a control of our own; no number is compared)"),
+    Claim("closing.failure", "4",
+          "Aligning images onto captions that rarely name the colour destroys clustering by colour.",
+          "— (the paper reports no such case)",
+          _failure,
+          (Check("V-measure loss (colour)", difference("v_colour_clip_lt", "v_colour_modgap"), ">=", 0.03),),
+          ("v_colour_clip_lt", "v_colour_modgap"),
+          configs=_closing_configs,
+          source="— (a case of our own; no number is compared)"),
+)
