@@ -71,3 +71,12 @@ def test_bad_url_is_refused_naming_the_argument(tmp_path, url):
     assert (root / "_config.yml").read_text(encoding="utf-8") == config, "nothing is written on bad input"
     with pytest.raises(ValueError, match="branch must be"):
         repository.set_repository("https://github.com/you/fork", "bad branch", root=root)
+
+
+def test_the_wheel_ships_every_subpackage_of_gapnotes():
+    """A subpackage missing from pyproject's list installs without it (Colab's pip install would break)."""
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {init.parent.relative_to(ROOT).as_posix().replace("/", ".") for init in (ROOT / "gapnotes").rglob("__init__.py")}
+    assert listed == found, f"pyproject.toml [tool.setuptools] packages {sorted(listed)}; on disk {sorted(found)}"
