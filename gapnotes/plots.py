@@ -120,7 +120,7 @@ def plot_check_margins(margins, ax=None, title: str | None = None):
     columns = ["claim", "check", "new_seed_bound"] + (["paper_margin"] if "paper_margin" in margins else [])
     rows = margins.drop_duplicates(["claim", "check"])[columns].reset_index(drop=True)
     if ax is None:
-        _, ax = plt.subplots(figsize=(9, 0.32 * len(rows) + 1.2))
+        _, ax = plt.subplots(figsize=(9, 0.32 * (len(rows) + 3) + 1.2))
     position = {(c, k): i for i, (c, k) in enumerate(zip(rows["claim"], rows["check"]))}
     y = margins.apply(lambda r: position[(r["claim"], r["check"])], axis=1).to_numpy()
     jitter = np.random.default_rng(0).uniform(-0.15, 0.15, len(y))
@@ -138,7 +138,7 @@ def plot_check_margins(margins, ax=None, title: str | None = None):
     # margins range from a few thousandths to a few units: linear near 0, logarithmic beyond
     ax.set_xscale("symlog", linthresh=0.05)
     ax.set_yticks(np.arange(len(rows)), [f"{c}: {k}" for c, k in zip(rows["claim"], rows["check"])], fontsize=7)
-    ax.invert_yaxis()
+    ax.set_ylim(len(rows) + 2.6, -0.8)  # top row first; three empty rows at the foot hold the legend
     ax.set(xlabel="margin over the threshold (each check's own units; ≥ 0 holds)",
            title=title or "Every check of every claim, seed by seed")
     ax.legend(fontsize=8, loc="lower right")
