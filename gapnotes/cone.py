@@ -22,6 +22,7 @@ __all__ = [
     "cap_fraction",
     "log2_cap_fraction",
     "random_clip_embeddings",
+    "mean_cosine_table",
 ]
 
 
@@ -253,3 +254,26 @@ def random_clip_embeddings(name: str, images, captions, n_noise: int = 64, seed:
         "text_data": embed_texts(model, captions, tokenizer),
         "text_noise": embed_texts(model, random_text_tokens(n_noise, seed=seed + 11)),
     }
+
+
+def mean_cosine_table(towers: dict, rows: dict):
+    """The cone of each random tower, on data and on noise: mean cosine similarity, one row each.
+
+    ``towers`` maps a model name to :func:`random_clip_embeddings`' dict; ``rows`` maps a row label to
+    ``(model name, "image" or "text")``. Returns a DataFrame indexed by the labels with columns
+    ``data`` and ``noise`` (:func:`gapnotes.metrics.mean_cosine_similarity`; 1 = one direction).
+    """
+    import pandas as pd
+
+    from .metrics import mean_cosine_similarity
+
+    if not rows:
+        raise ValueError("rows must name at least one (model, modality)")
+    table = {}
+    for label, (name, modality) in rows.items():
+        if name not in towers:
+            raise ValueError(f"rows[{label!r}] names model {name!r}; towers has {sorted(towers)}")
+        if modality not in ("image", "text"):
+            raise ValueError(f"rows[{label!r}]: modality must be 'image' or 'text', got {modality!r}")
+        table[label] = {k: mean_cosine_similarity(towers[name][f"{modality}_{k}"]) for k in ("data", "noise")}
+    return pd.DataFrame.from_dict(table, orient="index")

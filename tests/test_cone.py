@@ -76,3 +76,17 @@ def test_theorem1_grid_is_the_probability_at_every_point():
                                                           n_trials=20, seed=3)
     with pytest.raises(ValueError, match="at least one value"):
         cone.theorem1_grid([], widths=(8,))
+
+
+def test_mean_cosine_table_reads_each_towers_cone(rng):
+    wide = rng.normal(size=(50, 8))
+    narrow = wide + np.r_[10.0, np.zeros(7)]  # everything near one direction
+    towers = {"m": {"image_data": narrow, "image_noise": wide, "text_data": wide, "text_noise": narrow}}
+    table = cone.mean_cosine_table(towers, {"image": ("m", "image"), "text": ("m", "text")})
+    assert list(table.columns) == ["data", "noise"] and list(table.index) == ["image", "text"]
+    assert table.loc["image", "data"] == pytest.approx(metrics.mean_cosine_similarity(narrow))
+    assert table.loc["image", "data"] > 0.9 > table.loc["text", "data"]
+    with pytest.raises(ValueError, match="towers has"):
+        cone.mean_cosine_table(towers, {"x": ("other", "image")})
+    with pytest.raises(ValueError, match="modality"):
+        cone.mean_cosine_table(towers, {"x": ("m", "sketch")})

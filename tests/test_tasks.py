@@ -170,3 +170,16 @@ def test_clusters_by_modality_counts_each_modality_per_cluster(pair):
     assert (table.min(axis=1) < 0.05 * table.sum(axis=1)).all()  # the gap decides: one modality per cluster
     closed = tasks.clusters_by_modality(x, x, labels)  # no gap: each cluster holds both
     assert (closed["image"] == closed["caption"]).all()
+
+
+def test_retrieval_when_centres_meet_translation_keeps_every_rank(pair):
+    x, y = pair
+    table = tasks.retrieval_when_centres_meet(x, y)
+    assert list(table.index) == ["original", "translate captions by Δ (no re-normalisation)",
+                                 "per-modality centering"]
+    translated = table.loc["translate captions by Δ (no re-normalisation)"]
+    assert translated["R@1 image→text"] == table.loc["original", "R@1 image→text"]  # the rank argument, exactly
+    assert translated["centre distance"] < 1e-6 < table.loc["original", "centre distance"]
+    assert table.loc["per-modality centering", "centre distance"] < 0.1 * table.loc["original", "centre distance"]
+    with pytest.raises(ValueError, match="texts"):
+        tasks.retrieval_when_centres_meet(x, y[:-1])
