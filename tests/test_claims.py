@@ -59,7 +59,7 @@ def test_every_claim_names_the_source_of_the_papers_number():
         elif "±" in claim.paper:
             assert "95 %" in claim.source or " sd" in claim.source, f"{claim.id}: say what the ± means"
     result = claims.ClaimResult(claims.CLAIMS["released.gap"], [0], [{"gap_clip": 0.85, "gap_clip_random": 1.14}],
-                                [True], "cpu")
+                                "cpu")
     assert result.to_dict()["source"] == claims.CLAIMS["released.gap"].source
     assert "source" in claims.report_table([result]).columns
 
@@ -86,7 +86,8 @@ def test_robust_needs_every_seed_and_the_new_seed_bound():
     claim = claims.Claim("toy", "0", "s", "—", lambda seed, device: {}, (claims.Check("g", lambda v: v["g"], ">=",
                                                                                            0.1),), ("g",))
     result = claims.ClaimResult(claim, [0, 1, 2, 3, 4], [{"g": g} for g in (0.3, 0.31, 0.29, 0.3, 0.05)],
-                                [g >= 0.1 for g in (0.3, 0.31, 0.29, 0.3, 0.05)], "cpu")
+                                "cpu")
+    assert result.holds == [True, True, True, True, False]  # derived from the values and checks
     assert not result.robust  # seed 4 fails, whatever the bound says
     with pytest.raises(AssertionError, match="seed 4"):
         result.assert_robust()
@@ -99,8 +100,7 @@ def _toy_results():
     change = claims.Check("d", lambda v: v["d"], "<=", 0.05)
     make = lambda name, gs, ds: claims.ClaimResult(  # noqa: E731
         claims.Claim(name, "0", f"{name} says so", "paper: 1", lambda seed, device: {}, (gain, change), ("g",)),
-        [0, 1, 2, 3, 4], [{"g": g, "d": d} for g, d in zip(gs, ds)],
-        [g >= 0.1 and d <= 0.05 for g, d in zip(gs, ds)], "cpu")
+        [0, 1, 2, 3, 4], [{"g": g, "d": d} for g, d in zip(gs, ds)], "cpu")
     return [make("steady", (0.30, 0.32, 0.28, 0.31, 0.29), (0.0,) * 5),
             make("fragile", (0.11, 0.6, 0.12, 0.5, 0.5), (0.0,) * 5),
             make("fails", (0.3, 0.31, 0.29, 0.3, 0.05), (0.0, 0.0, 0.0, 0.0, 0.06))]
@@ -238,7 +238,7 @@ def test_compare_methods_tabulates_each_metric_and_its_change():
     values = [{f"{m}_{k}": base + (0.2 if k == "modgap" else 0.0) + 0.01 * seed
                for m, base in zip(claims.FULL_EVALUATION, np.linspace(0.1, 0.9, len(claims.FULL_EVALUATION)))
                for k in ("clip_lt", "modgap")} for seed in range(3)]
-    result = claims.ClaimResult(claim, [0, 1, 2], values, [True] * 3, "cpu")
+    result = claims.ClaimResult(claim, [0, 1, 2], values, "cpu")
     table = claims.compare_methods(result)
     assert list(table.index) == list(claims.FULL_EVALUATION)
     assert list(table.columns) == ["CLIP-LT", "ModGap", "change, mean", "change, min – max"]
@@ -252,12 +252,12 @@ def test_temperature_table_lists_the_authors_six_temperatures():
     claim = claims.CLAIMS["temperature.gap-shrinks"]
     values = [{**{f"gap_tau_{t}": 0.5 + s for t in claims.TEMPERATURES},
                **{f"r1_tau_{t}": 0.3 for t in claims.TEMPERATURES}} for s in (0.0, 0.1)]
-    table = claims.temperature_table(claims.ClaimResult(claim, [0, 1], values, [True, True], "cpu"))
+    table = claims.temperature_table(claims.ClaimResult(claim, [0, 1], values, "cpu"))
     assert list(table.index) == ["1/100", "1/50", "1/30", "1/20", "1/10", "1"]
     assert table.loc["1/30", "toy gap"] == "not trained" and table.loc["1/100", "toy gap"] == "0.550 ± 0.071"
     assert table.loc["1", "authors' R@1"] == 0.0214
     with pytest.raises(ValueError, match="temperature.gap-shrinks"):
-        claims.temperature_table(claims.ClaimResult(claims.CLAIMS["released.gap"], [0], [{}], [True], "cpu"))
+        claims.temperature_table(claims.ClaimResult(claims.CLAIMS["released.gap"], [0], [{}], "cpu"))
 
 
 def test_plot_methods_per_seed_draws_one_panel_per_metric():

@@ -25,9 +25,9 @@ def _nmodal(seed, device) -> dict:
     out = {}
     for name, config in zip(("pairwise", "modgap"), _nmodal_configs(seed)):
         report = three_tower_report(common.trained(config, device), pairs, pairs.labels("colour"))
-        off_diagonal = ~np.eye(3, dtype=bool)
-        out[f"mean_gap_{name}"] = float(report["gaps"].values[off_diagonal].mean())
-        out[f"max_gap_{name}"] = float(report["gaps"].values[off_diagonal].max())
+        pairwise_gaps = report["gaps"].values[~np.eye(3, dtype=bool)]  # off the diagonal
+        out[f"mean_gap_{name}"] = float(pairwise_gaps.mean())
+        out[f"max_gap_{name}"] = float(pairwise_gaps.max())
         out[f"v_{name}"] = float(report["clustering"]["v_measure"])
         out[f"mean_r1_{name}"] = float(np.nanmean(report["recall_at_1"].values))
     return out

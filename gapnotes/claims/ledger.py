@@ -65,14 +65,16 @@ class Check:
     threshold: float
     paper: float | None = None
 
+    def _margin(self, value):
+        """value − threshold (``>=``) or threshold − value (``<=``): ≥ 0 where the check holds."""
+        return value - self.threshold if self.op == ">=" else self.threshold - value
+
     def holds(self, values: dict) -> bool:
-        v = float(self.value(values))
-        return bool(v >= self.threshold) if self.op == ">=" else bool(v <= self.threshold)
+        return bool(self._margin(float(self.value(values))) >= 0)
 
     def margins(self, per_seed: list) -> np.ndarray:
         """Per seed: value − threshold (``>=``) or threshold − value (``<=``); ≥ 0 where it holds."""
-        v = np.array([float(self.value(values)) for values in per_seed])
-        return v - self.threshold if self.op == ">=" else self.threshold - v
+        return self._margin(np.array([float(self.value(values)) for values in per_seed]))
 
     def new_seed_bound(self, per_seed: list) -> float:
         """Robust one-sided lower prediction bound (level :data:`PREDICTION_LEVEL`) of a new seed's margin.
@@ -94,9 +96,7 @@ class Check:
 
     def paper_margin(self) -> float:
         """The paper's number's margin over the threshold, as :meth:`margins` (NaN where it has none)."""
-        if self.paper is None:
-            return float("nan")
-        return self.paper - self.threshold if self.op == ">=" else self.threshold - self.paper
+        return float("nan") if self.paper is None else self._margin(self.paper)
 
     def describe(self) -> str:
         return f"{self.name} {'≥' if self.op == '>=' else '≤'} {self.threshold:g}"
@@ -137,13 +137,17 @@ class Claim:
 
 @dataclass
 class ClaimResult:
-    """One claim run over several seeds: ``values`` and ``holds`` have one entry per seed."""
+    """One claim run over several seeds: ``values`` has one entry per seed (a dict of named numbers)."""
 
     claim: Claim
     seeds: list
     values: list
-    holds: list
     device: str
+
+    @functools.cached_property
+    def holds(self) -> list:
+        """Per seed: whether every check of the claim holds."""
+        return [all(check.holds(v) for check in self.claim.checks) for v in self.values]
 
     @functools.cached_property
     def bounds(self) -> dict:
@@ -204,14 +208,10 @@ class ClaimResult:
             raise AssertionError(f"claim {self.claim.id!r} does not hold robustly: " + "; ".join(problems))
 
 
-
-
 def mean_sd(values) -> str:
     """``"mean ± sd"`` (sample sd; 0 for one value), three decimals."""
     v = np.asarray(values, dtype=float)
     return f"{v.mean():.3f} ± {v.std(ddof=1) if v.size > 1 else 0.0:.3f}"
-
-
 
 
 def parse_seeds(text: str) -> list:
@@ -347,8 +347,7 @@ def run(ids=None, seeds=SEEDS, device=None, progress: bool | None = None) -> lis
     results = []
     for claim in claims:
         values = [_measured(claim, seed, device) for seed in seeds]
-        holds = [all(check.holds(v) for check in claim.checks) for v in values]
-        results.append(ClaimResult(claim, seeds, values, holds, device.type))
+        results.append(ClaimResult(claim, seeds, values, device.type))
     return results
 
 
@@ -407,6 +406,7 @@ def margins_frame(results):
                              "margin": float(margin), "new_seed_bound": float(bound),
                              "paper_margin": check.paper_margin()})
     return pd.DataFrame(rows)
+
 
 def main(argv=None) -> int:
     """``python -m gapnotes.claims``: run the ledger, print its table; exit 1 unless every claim is robust."""
