@@ -100,24 +100,24 @@ def tau_label(temperature: float) -> str:
 
 
 def plot_check_margins(margins, ax=None, title: str | None = None):
-    """Every check of every claim: one dot per seed at its margin, a bar at the new-seed bound.
+    """Every check of every claim: one dot per seed at its margin, a bar at the lower bound of the mean margin.
 
-    ``margins``: a long DataFrame with columns claim, check, seed, margin, new_seed_bound and,
+    ``margins``: a long DataFrame with columns claim, check, seed, margin, mean_bound and,
     optionally, paper_margin (as :func:`gapnotes.claims.margins_frame` returns). A margin ≥ 0 means the
-    check holds in that seed (the dashed line at 0 is the threshold); a bound ≥ 0 means a new seed would
-    hold too; a diamond is the paper's own number put through the check (none where the paper has no
+    check holds in that seed (the dashed line at 0 is the threshold); a bar ≥ 0 means the check holds on
+    average (the one-sided 95 % lower confidence bound of its mean margin, TOST for "barely moves"); a diamond is the paper's own number put through the check (none where the paper has no
     number). Margins are in each check's own units, so compare a row with 0, not rows with each other.
     Returns the axes.
     """
     import matplotlib.pyplot as plt
 
-    required = {"claim", "check", "seed", "margin", "new_seed_bound"}
+    required = {"claim", "check", "seed", "margin", "mean_bound"}
     missing = required - set(getattr(margins, "columns", []))
     if missing:
         raise ValueError(f"margins must be a DataFrame with columns {sorted(required)}; missing {sorted(missing)}")
     if len(margins) == 0:
         raise ValueError("margins is empty: no claim was run")
-    columns = ["claim", "check", "new_seed_bound"] + (["paper_margin"] if "paper_margin" in margins else [])
+    columns = ["claim", "check", "mean_bound"] + (["paper_margin"] if "paper_margin" in margins else [])
     rows = margins.drop_duplicates(["claim", "check"])[columns].reset_index(drop=True)
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 0.32 * (len(rows) + 3) + 1.2))
@@ -128,8 +128,8 @@ def plot_check_margins(margins, ax=None, title: str | None = None):
     ax.scatter(margins["margin"][held], (y + jitter)[held], s=14, color=MODALITY_COLORS[0], label="a seed (holds)")
     ax.scatter(margins["margin"][~held], (y + jitter)[~held], s=22, marker="x", color="#D55E00",
                label="a seed (fails)")
-    ax.scatter(rows["new_seed_bound"], np.arange(len(rows)), marker="|", s=160, color="0.2",
-               label="new-seed bound (95 %)")
+    ax.scatter(rows["mean_bound"], np.arange(len(rows)), marker="|", s=160, color="0.2",
+               label="mean margin, 95 % lower bound")
     if "paper_margin" in rows and rows["paper_margin"].notna().any():
         known = rows["paper_margin"].notna().to_numpy()
         ax.scatter(rows["paper_margin"][known], np.arange(len(rows))[known], marker="D", s=26, facecolor="none",

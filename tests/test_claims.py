@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from gapnotes import claims, metrics, synthetic
-from gapnotes.claims import ledger, registry
+from gapnotes.claims import ledger, registry, runner, statistics
 from gapnotes.data import DATA_DIR_ENV
 
 
@@ -47,7 +47,7 @@ def test_registry_is_complete():
     assert headline.show == ("gap_clip_lt", "gap_modgap", "v_clip_lt", "v_modgap", "r1_clip_lt", "r1_modgap")
     for claim in claims.CLAIMS.values():
         assert claim.statement.endswith(".") and claim.paper and claim.checks
-        assert all(check.op in (">=", "<=") for check in claim.checks)
+        assert all(isinstance(check, claims.Equivalence) or check.op in (">=", "<=") for check in claim.checks)
 
 
 def test_every_claim_names_the_source_of_the_papers_number():
@@ -64,35 +64,92 @@ def test_every_claim_names_the_source_of_the_papers_number():
     assert "source" in claims.report_table([result]).columns
 
 
-def test_check_bounds_follow_the_robustness_rule():
+def test_the_statistics_match_their_textbook_values():
+    x = np.array([0.1, 0.2, 0.3, 0.4, 0.5])
+    # mean 0.3, sd 0.1581, t(0.95, 4) = 2.1318: 0.3 − 2.1318 · 0.1581 / √5 = 0.1493
+    assert statistics.mean_lower_bound(x) == pytest.approx(0.14926, abs=1e-4)
+    assert statistics.mean_lower_bound([0.4] * 5) == pytest.approx(0.4)
+    boot = statistics.bootstrap_mean_lower_bound(x)
+    assert boot == statistics.bootstrap_mean_lower_bound(x) and 0.14 < boot < 0.3  # seeded; narrower than t
+    # Clopper–Pearson: n of n gives (1 − level)^(1/n); 28 of 30 clears 0.80, 5 of 5 cannot
+    assert statistics.share_lower_bound(5, 5) == pytest.approx(0.05 ** (1 / 5))
+    assert statistics.share_lower_bound(14, 14) >= 0.8 > statistics.share_lower_bound(13, 13)
+    assert statistics.share_lower_bound(0, 5) == 0.0
+    assert statistics.share_lower_bound(28, 30) == pytest.approx(0.8042, abs=1e-3)
+    # TOST: a 90 % interval of the mean change inside ±margin
+    flat = np.array([0.01, -0.02, 0.0, 0.015, -0.005])
+    assert statistics.tost_bound(flat, 0.05) > 0 and statistics.tost_bound(flat + 0.045, 0.05) < 0
+    swinging = np.array([0.09, -0.09, 0.0])  # mean 0, each within ±0.1, but too spread to call flat
+    assert statistics.tost_bound(swinging, 0.1) < 0
+    for bad in ([], [[1.0, 2.0]], [1.0, np.nan]):
+        with pytest.raises(ValueError, match="values"):
+            statistics.mean_lower_bound(bad)
+    with pytest.raises(ValueError, match="at least 2 seeds"):
+        statistics.mean_lower_bound([1.0])
+    with pytest.raises(ValueError, match="level"):
+        statistics.mean_lower_bound(x, level=1.5)
+    with pytest.raises(ValueError, match="successes"):
+        statistics.share_lower_bound(6, 5)
+    with pytest.raises(ValueError, match="margins"):
+        statistics.tost_bound(flat, -0.1)
+
+
+def test_a_check_holds_on_average_by_the_lower_bound_of_its_mean_margin():
     effect = claims.Check("gain", lambda v: v["g"], ">=", 0.1)
     steady = [{"g": g} for g in (0.30, 0.32, 0.28, 0.31, 0.29)]
     assert np.allclose(effect.margins(steady), [0.20, 0.22, 0.18, 0.21, 0.19])
-    assert effect.new_seed_bound(steady) > 0.1
-    # every seed holds, but two seeds barely: a new seed could fail
-    scattered = [{"g": g} for g in (0.11, 0.6, 0.12, 0.5, 0.5)]
-    assert all(effect.holds(v) for v in scattered) and effect.new_seed_bound(scattered) < 0
-    # one seed far in the claim's favour (the 2026 rule punished this) leaves the bound alone
-    lucky = [{"g": g} for g in (0.30, 0.32, 0.28, 0.31, 2.0)]
-    assert effect.new_seed_bound(lucky) == pytest.approx(effect.new_seed_bound(steady[:4] + [{"g": 0.33}]))
+    assert effect.average_bound(steady) == pytest.approx(statistics.mean_lower_bound([0.2, 0.22, 0.18, 0.21, 0.19]))
+    # one seed misses its threshold, the mean effect is still clearly above it: holds on average
+    one_miss = [{"g": g} for g in (0.30, 0.32, 0.28, 0.31, 0.09)]
+    assert not effect.holds(one_miss[-1]) and effect.average_bound(one_miss) > 0
     # the same value for every seed (released features): the bound is the margin
-    assert effect.new_seed_bound([{"g": 0.4}] * 5) == pytest.approx(0.3)
-    bound = claims.Check("change", lambda v: v["d"], "<=", 0.05)
-    assert bound.new_seed_bound([{"d": d} for d in (0.0, 0.01, 0.0, 0.01, 0.005)]) > 0
-    assert not bound.holds({"d": 0.06})
+    assert effect.average_bound([{"g": 0.4}] * 5) == pytest.approx(0.3)
+    with pytest.raises(ValueError, match="op"):
+        claims.Check("g", lambda v: v["g"], ">", 0.1)
 
 
-def test_robust_needs_every_seed_and_the_new_seed_bound():
+def test_an_equivalence_is_judged_by_tost_on_the_signed_change():
+    flat = claims.Equivalence("ΔR@1", lambda v: v["d"], 0.1)
+    assert flat.describe() == "|ΔR@1| ≤ 0.1"
+    seeds = [{"d": d} for d in (0.02, -0.03, 0.01, 0.0, -0.01)]
+    assert np.allclose(flat.margins(seeds), [0.08, 0.07, 0.09, 0.1, 0.09]) and all(flat.holds(v) for v in seeds)
+    assert flat.average_bound(seeds) == pytest.approx(statistics.tost_bound(flat.changes(seeds), 0.1))
+    drifting = [{"d": d} for d in (0.04, 0.099, 0.05, 0.098, 0.09)]  # every seed within, the mean too close
+    assert all(flat.holds(v) for v in drifting) and flat.average_bound(drifting) < 0
+    relative = claims.Equivalence("ΔR@1", lambda v: v["d"], lambda v: 0.2 * v["r"], margin_name="0.2·R@1")
+    assert relative.limits([{"d": 0.0, "r": 0.5}]).tolist() == [0.1] and relative.describe() == "|ΔR@1| ≤ 0.2·R@1"
+    assert np.isnan(relative.paper_margin())
+    assert claims.Equivalence("Δ", lambda v: v["d"], 0.1, paper=-0.03).paper_margin() == pytest.approx(0.07)
+    with pytest.raises(ValueError, match="margin_name"):
+        claims.Equivalence("Δ", lambda v: v["d"], lambda v: 0.1)
+    with pytest.raises(ValueError, match="margin"):
+        claims.Equivalence("Δ", lambda v: v["d"], -0.1)
+
+
+def test_the_two_verdicts_of_a_result():
     claim = claims.Claim("toy", "0", "s", "—", lambda seed, device: {}, (claims.Check("g", lambda v: v["g"], ">=",
                                                                                            0.1),), ("g",))
-    result = claims.ClaimResult(claim, [0, 1, 2, 3, 4], [{"g": g} for g in (0.3, 0.31, 0.29, 0.3, 0.05)],
+    result = claims.ClaimResult(claim, [0, 1, 2, 3, 4], [{"g": g} for g in (0.3, 0.31, 0.12, 0.11, 0.0)],
                                 "cpu")
     assert result.holds == [True, True, True, True, False]  # derived from the values and checks
-    assert not result.robust  # seed 4 fails, whatever the bound says
+    assert result.runs_shown == (4, 5) and result.judged
+    assert not result.holds_on_average  # one seed far below: the mean margin's bound falls under 0
+    assert result.single_run_words() == "4 of 5 runs (judging a single run needs 14 or more)"
     with pytest.raises(AssertionError, match="seed 4"):
-        result.assert_robust()
+        result.assert_holds_on_average()
     record = result.to_dict()
-    assert set(record["new_seed_bounds"]) == {"g ≥ 0.1"} and record["robust"] is False
+    assert set(record["average"]["bounds"]) == {"g ≥ 0.1"} and record["average"]["holds"] is False
+    assert record["single_run"] == {"runs": 4, "of": 5, "share_lower_bound": pytest.approx(0.3426, abs=1e-4),
+                                    "shown": False}
+    many = claims.ClaimResult(claim, list(range(30)), [{"g": 0.3 + 0.01 * (s % 3)} for s in range(28)]
+                              + [{"g": 0.05}, {"g": 0.08}], "cpu")
+    assert many.holds_on_average and many.single_run_shows and many.runs_shown == (28, 30)
+    assert many.single_run_words().startswith("a single run shows it (28 of 30 runs; share ≥ 0.80")
+    many.assert_holds_on_average()
+    one = claims.ClaimResult(claim, [0], [{"g": 0.3}], "cpu")
+    assert not one.holds_on_average and np.isnan(one.bounds["g ≥ 0.1"]) and "not judged" in one.average_words()
+    with pytest.raises(ValueError, match="one entry per seed"):
+        claims.ClaimResult(claim, [0, 1], [{"g": 0.3}], "cpu")
 
 
 def _toy_results():
@@ -103,16 +160,17 @@ def _toy_results():
         [0, 1, 2, 3, 4], [{"g": g, "d": d} for g, d in zip(gs, ds)], "cpu")
     return [make("steady", (0.30, 0.32, 0.28, 0.31, 0.29), (0.0,) * 5),
             make("fragile", (0.11, 0.6, 0.12, 0.5, 0.5), (0.0,) * 5),
-            make("fails", (0.3, 0.31, 0.29, 0.3, 0.05), (0.0, 0.0, 0.0, 0.0, 0.06))]
+            make("fails", (0.3, 0.31, 0.12, 0.11, 0.0), (0.0, 0.0, 0.0, 0.0, 0.06))]
 
 
-def test_verdict_table_has_one_row_per_claim_and_says_robust_fragile_or_fails():
+def test_verdict_table_has_one_row_per_claim_and_both_verdicts():
     table = claims.verdict_table(_toy_results())
-    assert list(table.columns) == ["what", "paper", "ours", "verdict"]
+    assert list(table.columns) == ["what", "paper", "ours", "on average", "single runs"]
     assert list(table.index) == ["steady", "fragile", "fails"]
-    assert table.loc["steady", "verdict"].startswith("robust (holds 5/5")
-    assert table.loc["fragile", "verdict"].startswith("fragile (holds 5/5; new-seed margin ≥ -")
-    assert table.loc["fails", "verdict"].startswith("fails (holds 4/5")
+    assert table.loc["steady", "on average"].startswith("holds (mean margin ≥ +")
+    assert table.loc["fails", "on average"].startswith("does not hold (mean margin ≥ -")
+    assert table.loc["steady", "single runs"].startswith("5 of 5 runs")
+    assert table.loc["fails", "single runs"].startswith("4 of 5 runs")
     # ours: the weakest check's mean ± sd over the seeds
     # (its weakest check, relative to the threshold, is d: margin 0.05 of 0.05 against g's 0.2 of 0.1)
     assert table.loc["steady", "ours"] == "d ≤ 0.05: 0.000 ± 0.000"
@@ -125,7 +183,7 @@ def test_margins_frame_and_its_plot(tmp_path):
     from gapnotes import plots
 
     frame = claims.margins_frame(_toy_results())
-    assert len(frame) == 3 * 2 * 5 and set(frame.columns) == {"claim", "check", "seed", "margin", "new_seed_bound",
+    assert len(frame) == 3 * 2 * 5 and set(frame.columns) == {"claim", "check", "seed", "margin", "mean_bound",
                                                                "paper_margin"}
     assert frame["paper_margin"].isna().all()  # the toy checks name no paper number
     steady_g = frame[(frame["claim"] == "steady") & (frame["check"] == "g ≥ 0.1")]
@@ -183,7 +241,9 @@ def test_command_line_writes_the_json_format(tmp_path, capsys):
     assert {"id", "chapter", "statement", "paper", "seeds", "values", "holds"} <= set(record)
     assert record["id"] == "released.gap" and record["seeds"] == [2, 7] and record["holds"] == [True, True]
     assert len(record["values"]) == 2 and set(record["values"][0]) == {"gap_clip", "gap_clip_random"}
-    assert "1/1 claims hold robustly" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "2 seed(s), fewer than 5: the average verdict is not judged; 1/1 claims hold in every seed" in out
+    assert {"average", "single_run"} <= set(record) and record["single_run"]["runs"] == 2
     with pytest.raises(SystemExit) as stop:  # an existing file is never overwritten
         claims.main(["--only", "released.gap", "--json", str(path)])
     assert stop.value.code == 2
@@ -197,14 +257,14 @@ def test_command_line_rejects_bad_arguments():
 
 
 @needs_data
-def test_every_claim_holds_robustly_over_five_seeds():
+def test_every_claim_holds_on_average_over_five_seeds():
     """The ledger itself: every claim, seeds 0–4, on this machine's device (models cached)."""
     results = claims.run(seeds=claims.SEEDS, progress=False)
     print(claims.report_table(results).drop(columns="paper").to_string())
     failures = []
     for result in results:
         try:
-            result.assert_robust()
+            result.assert_holds_on_average()
         except AssertionError as error:
             failures.append(str(error))
     assert not failures, "\n".join(failures)
@@ -223,13 +283,13 @@ def test_a_measurement_is_stored_and_read_back_until_the_code_changes(cache, mon
     claim = claims.Claim("test.cached", "0", "a claim", "nobody", measure,
                          (claims.Check("value", lambda v: v["value"], ">=", 0.0),), ("value",))
     cpu = torch.device("cpu")
-    first = ledger._measured(claim, 3, cpu)
+    first = runner._measured(claim, 3, cpu)
     assert first == {"value": 3.25} and calls == [3]
-    assert ledger._measured(claim, 3, cpu) == first and calls == [3]  # read back, not measured
+    assert runner._measured(claim, 3, cpu) == first and calls == [3]  # read back, not measured
     assert len(list((cache / "measurements").glob("*.json"))) == 1
-    ledger._measured(claim, 4, cpu)  # another seed
-    monkeypatch.setattr(ledger, "_code_fingerprint", lambda: "changed code")
-    ledger._measured(claim, 3, cpu)  # the same seed after a change to gapnotes
+    runner._measured(claim, 4, cpu)  # another seed
+    monkeypatch.setattr(runner, "_code_fingerprint", lambda: "changed code")
+    runner._measured(claim, 3, cpu)  # the same seed after a change to gapnotes
     assert calls == [3, 4, 3]
 
 
@@ -279,7 +339,7 @@ def test_plot_methods_per_seed_draws_one_panel_per_metric():
 
 def test_the_code_fingerprint_covers_the_whole_package():
     """A change anywhere in gapnotes (a metric, the trainer) must measure the claims again."""
-    root = ledger._package_root()
+    root = runner._package_root()
     assert (root / "metrics.py").is_file() and (root / "claims" / "ledger.py").is_file()
 
 
@@ -300,6 +360,78 @@ def test_a_checks_paper_margin_follows_its_direction():
 
 
 def test_select_names_unknown_ids():
-    assert [c.id for c in claims.ledger.select("cone.init")] == ["cone.init"]
+    assert [c.id for c in claims.select("cone.init")] == ["cone.init"]
     with pytest.raises(ValueError, match="no.such"):
-        claims.ledger.select(["cone.init", "no.such"])
+        claims.select(["cone.init", "no.such"])
+
+
+def _write_record(path, results):
+    path.write_text(json.dumps([r.to_dict() for r in results]))
+    return path
+
+
+def test_a_kept_record_is_judged_again_without_training(tmp_path, capsys):
+    claim = claims.CLAIMS["matters.retrieval-vs-clustering"]
+    values = [{"gap": 0.8, "gap_closed": 0.0, "v_gap": 0.2, "v_closed": 0.5 + 0.01 * s, "r1_gap": 0.6,
+               "r1_closed": 0.58 - 0.005 * s} for s in range(5)]
+    first = _write_record(tmp_path / "a.json", [claims.ClaimResult(claim, list(range(5)), values, "cpu")])
+    second = _write_record(tmp_path / "b.json", [claims.ClaimResult(claim, list(range(5, 10)), values, "cuda")])
+    again, = claims.rejudge(first)
+    assert again.claim is claim and again.seeds == [0, 1, 2, 3, 4] and again.holds_on_average
+    assert claims.main(["--rejudge", str(first), str(second)]) == 0
+    out = capsys.readouterr().out
+    assert "a.json: 1/1 claims hold on average" in out and "over seeds 0–9 on cpu+cuda" in out
+    both, = claims.pooled([again], [second])
+    assert both.seeds == list(range(10)) and both.runs_shown == (10, 10)
+    assert claims.pooled([again], [first])[0].seeds == again.seeds  # a seed is never counted twice
+    failing = [dict(v, v_closed=0.21) for v in values]  # no clustering gain: fails on average
+    bad = _write_record(tmp_path / "c.json", [claims.ClaimResult(claim, list(range(5)), failing, "cpu")])
+    assert claims.main(["--rejudge", str(bad)]) == 1
+    (tmp_path / "junk.json").write_text("not json")
+    old = [{**r, "values": [{"gap": 0.8}] * 5} for r in json.loads(first.read_text())]
+    (tmp_path / "old.json").write_text(json.dumps(old))
+    for name, message in (("junk.json", "not a ledger record"), ("old.json", "has no value")):
+        with pytest.raises(ValueError, match=message):
+            claims.rejudge(tmp_path / name)
+        with pytest.raises(SystemExit) as stop:
+            claims.main(["--rejudge", str(tmp_path / name)])
+        assert stop.value.code == 2
+
+
+def test_the_kept_records_hold_on_average_and_are_shipped():
+    """Every record the book keeps (seeds 5–34) holds on average under today's checks; the package ships them."""
+    from pathlib import Path
+
+    paths = claims.kept_records()
+    assert len(paths) >= 4
+    seeds = set()
+    for path in paths:
+        results = claims.rejudge(path)
+        assert [r.claim.id for r in results] == list(claims.CLAIMS), path.name
+        assert all(r.holds_on_average for r in results if r.judged), path.name
+        seeds |= set(results[0].seeds)
+    assert not seeds & set(claims.SEEDS)  # the records hold other seeds than the book's five
+    pyproject = (Path(__file__).resolve().parents[1] / "pyproject.toml").read_text()
+    assert '[tool.setuptools.package-data]\n"gapnotes.claims" = ["records/*.json"' in pyproject
+
+
+def test_the_ledger_machinery_imports_no_claim():
+    """ledger and statistics import no chapter module or registry; the claims package has no import circle."""
+    import ast
+    from pathlib import Path
+
+    folder = Path(claims.__file__).parent
+    graph = {}
+    for path in folder.glob("*.py"):
+        names = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                names |= {node.module} if node.module else {alias.name for alias in node.names}
+        graph[path.stem] = {n.split(".")[0] for n in names}
+    for machinery in ("ledger", "statistics"):
+        assert not graph[machinery] & ({f"chapter{i}" for i in range(6)} | {"registry", "runner", "common"})
+
+    def reaches(start, target, seen=()):
+        return any(n == target or (n not in seen and reaches(n, target, (*seen, n))) for n in graph.get(start, ()))
+
+    assert not [module for module in graph if module != "__init__" and reaches(module, module)]

@@ -1,7 +1,7 @@
-"""``python -m gapnotes.claims --seeds 0-4 [--device cpu|cuda] [--only ID ...] [--json PATH]``."""
+"""``python -m gapnotes.claims --seeds 0-4 [--device cpu|cuda] [--only ID ...] [--json PATH]`` or ``--rejudge FILE ...``."""
 
 import sys
 
-from .ledger import main
+from .runner import main
 
 sys.exit(main())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .chapter0 import RANDOM_INIT_GAP
+from .common import RANDOM_INIT_GAP
 from .ledger import Check, Claim, named
 
 

@@ -13,6 +13,10 @@ import functools
 #: closing the gap matters (information imbalance, as between real images and captions).
 PARTIAL_DETAIL = 2
 
+#: Liang et al. 2022, Sec. 4.4: the gap of CLIP at its original random initialisation (mean of 3 seeds);
+#: chapters 0 and 1 compare with it.
+RANDOM_INIT_GAP = 1.1891
+
 #: k-means restarts of every clustering score of the ledger: with 10, k-means on CLIP-LT's pooled
 #: points sometimes splits by modality and sometimes by shape from one start to the next; 100 makes
 #: the score a property of the embeddings.

@@ -19,3 +19,14 @@ def _gathered() -> dict:
 
 #: id → :class:`~gapnotes.claims.ledger.Claim`, every claim of the book.
 CLAIMS = _gathered()
+
+
+def select(ids) -> list:
+    """The claims of ``ids`` (a claim id, a list of ids, or None for every claim), in the book's order."""
+    if ids is None:
+        return list(CLAIMS.values())
+    ids = [ids] if isinstance(ids, str) else list(ids)
+    unknown = [i for i in ids if i not in CLAIMS]
+    if unknown:
+        raise ValueError(f"unknown claim id(s) {unknown}; known: {sorted(CLAIMS)}")
+    return [CLAIMS[i] for i in ids]
