@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._validation import as_embeddings, check_float, check_int
+from ._vectors import normalized, unit_mean
 from .metrics import mean_cosine_similarity
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "theorem1_threshold",
     "cosine_increase_probability",
     "cap_fraction",
+    "angles_to_centre",
     "log2_cap_fraction",
     "random_clip_embeddings",
     "mean_cosine_table",
@@ -100,18 +102,20 @@ def random_mlp(
 
 
 def cosine_by_depth(activation: str = "relu", depth: int = 25, width: int = 512, n_inputs: int = 1024,
-                    seed: int = 0, normalization: str | None = None) -> np.ndarray:
+                    seed: int = 0, normalization: str | None = None, bias: bool = True) -> np.ndarray:
     """Mean pairwise cosine of ``n_inputs`` Gaussian inputs after each layer of a random MLP.
 
     Returns an array of length ``depth + 1``: entry 0 is the inputs' own mean cosine
     (≈ 0 for Gaussian inputs), entry ℓ the mean cosine after layer ℓ. Layers whose
-    output is all-zero for some input (possible for ReLU at tiny widths) raise.
+    output is all-zero for some input (possible for ReLU at tiny widths) raise. ``bias=False``
+    draws no biases (the authors' ``no_bias`` notebook): a bias is the same vector for every input,
+    so with biases part of the cone is that shared offset rather than the non-linearity.
     """
     n_inputs = check_int(n_inputs, "n_inputs", minimum=2)
     width = check_int(width, "width", minimum=1)
     inputs = np.random.default_rng(seed + 1_000_003).normal(size=(n_inputs, width))
     layers = random_mlp(inputs, depth=depth, width=width, activation=activation, seed=seed,
-                        normalization=normalization, return_all=True)
+                        normalization=normalization, bias=bias, return_all=True)
     return np.array([mean_cosine_similarity(inputs)] + [mean_cosine_similarity(h) for h in layers])
 
 
@@ -213,6 +217,27 @@ def cap_fraction(angle_deg, dim: int) -> float:
     if theta <= np.pi / 2:
         return float(0.5 * betainc((dim - 1) / 2.0, 0.5, np.sin(theta) ** 2))
     return float(1.0 - 0.5 * betainc((dim - 1) / 2.0, 0.5, np.sin(np.pi - theta) ** 2))
+
+
+def angles_to_centre(x) -> np.ndarray:
+    """Each row's angle, in degrees, from the direction of the cloud's centre mean(x̂).
+
+    The angular radius of a cone, measured rather than assumed. In high dimension, with mean
+    pairwise cosine c, the centre has length ≈ √c and a typical point sits about arccos √c from its
+    direction (not arccos(c)/2, half the typical angle between two points). Returns an array of
+    shape (N,).
+
+    Parameters
+    ----------
+    x : array-like, shape (N, D), N ≥ 2
+    """
+    x = as_embeddings(x, "x", min_rows=2)
+    centre = unit_mean(x, "x")
+    length = np.linalg.norm(centre)
+    if length < 1e-12:
+        raise ValueError("x must have a non-zero centre (its normalised rows cancel out)")
+    cosines = normalized(x, "x").astype(np.float64) @ (centre / length)
+    return np.degrees(np.arccos(np.clip(cosines, -1.0, 1.0)))
 
 
 def log2_cap_fraction(angle_deg, dim: int) -> float:

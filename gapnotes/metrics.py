@@ -21,6 +21,7 @@ from ._vectors import normalized, unit_mean
 __all__ = [
     "modality_gap",
     "gap_vector",
+    "centre_geometry",
     "mean_cosine_similarity",
     "mean_cosine_within_groups",
     "true_pair_cosine",
@@ -72,6 +73,32 @@ def modality_gap(x, y) -> float:
         Embeddings of the second modality (e.g. texts).
     """
     return float(np.linalg.norm(gap_vector(x, y)))
+
+
+def centre_geometry(x, y) -> dict:
+    """The two centres behind the gap: their lengths and the angle between their directions.
+
+    The centres ``x̄ = mean(x̂)`` and ``ȳ = mean(ŷ)`` are *not* unit vectors: for N points
+    ‖x̄‖² = 1/N + (1 − 1/N) · (mean pairwise cosine), so a narrow cone has a long centre and a wide
+    one a short centre. Returns a dict of floats: ``gap`` (‖x̄ − ȳ‖), ``norm_x``, ``norm_y`` (the
+    centres' lengths) and ``angle_deg``, the angle between the centre directions in degrees,
+    arccos(x̄·ȳ / (‖x̄‖‖ȳ‖)). The gap follows from them by the law of cosines.
+
+    Parameters
+    ----------
+    x : array-like, shape (N, D); y : array-like, shape (M, D), same D
+    """
+    x = as_embeddings(x, "x")
+    y = as_embeddings(y, "y")
+    if x.shape[1] != y.shape[1]:
+        raise ValueError(f"x and y must have the same dimension, got {x.shape[1]} and {y.shape[1]}")
+    cx, cy = unit_mean(x, "x"), unit_mean(y, "y")
+    nx, ny = float(np.linalg.norm(cx)), float(np.linalg.norm(cy))
+    if min(nx, ny) < 1e-12:
+        raise ValueError("x and y must each have a non-zero centre (their normalised rows must not cancel out)")
+    cosine = float(np.clip(cx @ cy / (nx * ny), -1.0, 1.0))
+    return {"gap": float(np.linalg.norm(cx - cy)), "norm_x": nx, "norm_y": ny,
+            "angle_deg": float(np.degrees(np.arccos(cosine)))}
 
 
 def mean_cosine_similarity(x) -> float:

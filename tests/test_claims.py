@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from gapnotes import claims, metrics, synthetic
-from gapnotes.claims import ledger, registry, runner, statistics
+from gapnotes.claims import registry, runner, statistics
 from gapnotes.data import DATA_DIR_ENV
 
 
@@ -315,7 +315,8 @@ def test_temperature_table_lists_the_authors_six_temperatures():
     table = claims.temperature_table(claims.ClaimResult(claim, [0, 1], values, "cpu"))
     assert list(table.index) == ["1/100", "1/50", "1/30", "1/20", "1/10", "1"]
     assert table.loc["1/30", "toy gap"] == "not trained" and table.loc["1/100", "toy gap"] == "0.550 ± 0.071"
-    assert table.loc["1", "authors' R@1"] == 0.0214
+    assert table.loc["1", "authors' R@1 image→text"] == 0.0170  # acc_t; acc_i (0.0214) is text→image
+    assert table.loc["1", "authors' R@1 text→image"] == 0.0214
     with pytest.raises(ValueError, match="temperature.gap-shrinks"):
         claims.temperature_table(claims.ClaimResult(claims.CLAIMS["released.gap"], [0], [{}], "cpu"))
 

@@ -305,6 +305,31 @@ class ClaimResult:
         check = min(self.claim.checks, key=relative)
         return check, bounds[check.describe()]
 
+    def effect(self, value) -> dict:
+        """One quantity over the seeds, as an effect with its interval (for the chapters' prose).
+
+        ``value``: a value name, or a function of one seed's values (e.g. a difference). Returns plain
+        floats and ints: ``n``, ``mean``, ``sd`` (sample), ``low`` and ``high`` (the two one-sided 95 %
+        bounds of the mean, i.e. its two-sided 90 % interval; NaN with one seed), ``below`` and ``above``
+        (seeds < 0 and > 0), ``min``, ``max``.
+        """
+        get = value if callable(value) else (lambda v: v[value])
+        x = np.array([float(get(v)) for v in self.values])
+        enough = x.size >= 2
+        return {"n": int(x.size), "mean": float(x.mean()), "sd": float(x.std(ddof=1)) if enough else 0.0,
+                "low": mean_lower_bound(x, CONFIDENCE) if enough else float("nan"),
+                "high": -mean_lower_bound(-x, CONFIDENCE) if enough else float("nan"),
+                "below": int((x < 0).sum()), "above": int((x > 0).sum()),
+                "min": float(x.min()), "max": float(x.max())}
+
+    def effect_words(self, value, digits: int = 3) -> str:
+        """:meth:`effect` in words: "+0.011 ± 0.033 (mean ± sd, 30 seeds; 90 % interval of the mean
+        +0.001 to +0.021; below 0 in 12)"."""
+        e = self.effect(value)
+        f = f"+.{digits}f"
+        return (f"{e['mean']:{f}} ± {e['sd']:.{digits}f} (mean ± sd, {e['n']} seeds; 90 % interval of the mean "
+                f"{e['low']:{f}} to {e['high']:{f}}; below 0 in {e['below']})")
+
     def frame(self):
         """The values as a DataFrame, one row per seed (index ``seed``), plus a ``holds`` column."""
         import pandas as pd
