@@ -8,7 +8,7 @@
   those copies with execution off (the ``executed_notebooks`` fixture). Run alone, it builds the book
   as ``make book`` does.
 * **One run of the ledger.** Chapter 7 (the reproduction report) runs every claim over the five
-  seeds and asserts each robust; ``tests/test_claims.py``'s ledger test asserts the same, so it
+  seeds and asserts that each holds on average; ``tests/test_claims.py``'s ledger test asserts the same, so it
   is skipped, saying why, when chapter 7 is part of the run.
 
 Hooks for items under ``notebooks/`` must live here: pytest calls a ``tests/conftest.py`` only
@@ -24,7 +24,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent
 EXECUTED = ROOT / "_build" / "executed"
 REPORT_CHAPTER = "07_reproduction_report.ipynb"
-LEDGER_TEST = "test_every_claim_holds_robustly_over_five_seeds"
+LEDGER_TEST = "test_every_claim_holds_on_average_over_five_seeds"
 
 # notebook name -> {"cells": number of nbval items, "passed": cells passed, "path": written copy}
 _runs: dict[str, dict] = {}
@@ -41,7 +41,7 @@ def pytest_collection_modifyitems(session, config, items):
             _runs.setdefault(Path(str(item.fspath)).name, {"cells": 0, "passed": 0, "path": None})["cells"] += 1
         if item.name == LEDGER_TEST and REPORT_CHAPTER in notebooks:
             item.add_marker(pytest.mark.skip(
-                reason=f"the ledger is asserted robust by nbval over notebooks/{REPORT_CHAPTER} in this run"))
+                reason=f"the ledger is asserted to hold on average by nbval over notebooks/{REPORT_CHAPTER} in this run"))
     # the browser test last: by then nbval has executed every chapter
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
 

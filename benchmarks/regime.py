@@ -51,7 +51,7 @@ def main(argv=None) -> int:
     if args.json is not None and args.json.exists():
         parser.error(f"--json {args.json} exists; choose a new path (nothing is overwritten)")
     seeds = claims.parse_seeds(args.seeds)
-    chosen = claims.ledger.select(args.only)
+    chosen = claims.select(args.only)
     claims.common.base_config = lambda: base  # this process only: every claim's configs start from it
 
     start = time.perf_counter()
@@ -72,15 +72,15 @@ def main(argv=None) -> int:
         for result in results:
             print(f"\n{result.claim.id}\n{result.frame().round(3).to_string()}")
     total = time.perf_counter() - start
-    robust = sum(r.robust for r in results)
-    print(f"\n{robust}/{len(results)} robust; {total:.1f} s in all ({train_seconds:.1f} s training)")
+    holding = sum(r.holds_on_average for r in results)
+    print(f"\n{holding}/{len(results)} hold on average; {total:.1f} s in all ({train_seconds:.1f} s training)")
     if args.json is not None:
         record = {"machine": cpu_model(), "regime": overrides, "seeds": seeds, "train_seconds": train_seconds,
                   "measure_seconds": measure_seconds, "total_seconds": total,
                   "claims": [r.to_dict() for r in results]}
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(record, indent=1) + "\n")
-    return 0 if robust == len(results) else 1
+    return 0 if holding == len(results) else 1
 
 
 if __name__ == "__main__":

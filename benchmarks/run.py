@@ -113,8 +113,8 @@ def bench_ledger(seeds: str = "0-4") -> list[dict]:
                               env=env, capture_output=True, text=True)
         seconds = time.perf_counter() - start
         claims = json.loads(out.read_text()) if out.exists() else []
-    robust = sum(c["robust"] for c in claims)
-    note = (f"{robust}/{len(claims)} claims robust; every model trained in the run" if claims
+    holding = sum(c["average"]["holds"] for c in claims)
+    note = (f"{holding}/{len(claims)} claims hold on average; every model trained in the run" if claims
             else f"FAILED (exit {done.returncode}): {done.stderr.strip().splitlines()[-1:]}")
     return [_row(f"ledger --seeds {seeds}, cold cache, wall", seconds, 300.0, "s", note)]
 

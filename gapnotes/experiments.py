@@ -135,6 +135,42 @@ def posthoc_per_seed(config, bench: Benchmark, seeds, corrections=POSTHOC):
                          for fix in corrections for seed in seeds])
 
 
+def centring_by_regime(regimes: dict, attributes=("colour", "shape"), n_test: int = 1000, n_init: int = 10):
+    """Pooled clustering before and after per-modality centring, for several caption regimes on one benchmark.
+
+    ``regimes`` maps a label to a list of TrainConfigs (one per seed). Each model is trained (or
+    loaded from the cache) and embeds the test split of :func:`benchmark` for its own caption
+    regime (``config.caption_detail``; the same seed of test pairs for every regime); k-means
+    (``n_init`` restarts) on the pooled points is scored by V-measure against each attribute, as
+    trained and after :func:`gapnotes.geometry.center_modalities`. Returns a long DataFrame with
+    columns regime, seed, gap, attribute, v_trained, v_centred, change (v_centred − v_trained).
+    """
+    import pandas as pd
+
+    from .embed import embed_pairs
+    from .geometry import center_modalities
+    from .metrics import modality_gap, pooled_v_measure
+    from .train import train
+
+    if not regimes or any(not configs for configs in regimes.values()):
+        raise ValueError("regimes must map each label to a non-empty list of TrainConfigs")
+    rows = []
+    for label, configs in regimes.items():
+        for config in configs:
+            pairs = benchmark(n_test=n_test, caption_detail=config.caption_detail).test
+            result = train(config, progress=False)
+            x, y = embed_pairs(result.model, pairs, result.model_cfg)
+            cx, cy = center_modalities(x, y)
+            gap = modality_gap(x, y)
+            for attribute in attributes:
+                labels = pairs.labels(attribute)
+                before = pooled_v_measure(x, y, labels, n_init=n_init)
+                after = pooled_v_measure(cx, cy, labels, n_init=n_init)
+                rows.append({"regime": label, "seed": config.seed, "gap": gap, "attribute": attribute,
+                             "v_trained": before, "v_centred": after, "change": after - before})
+    return pd.DataFrame(rows)
+
+
 def training_histories(runs: dict, key: str = "run"):
     """The validation history of each run, long format: ``runs`` maps a name to a TrainConfig.
 

@@ -39,7 +39,7 @@ REPOSITORY = repository.configured(ROOT).slug  # owner/name, from _config.yml
 pytestmark = pytest.mark.browser
 
 
-# A line of a self-check: an assert statement, an assert_* call (np.testing, ClaimResult.assert_robust)
+# A line of a self-check: an assert statement, an assert_* call (np.testing, ClaimResult.assert_holds_on_average)
 # or an exercise check(...) call.
 _SELF_CHECK = re.compile(r"^\s*(assert\b|check\()|\.assert_\w*\(|np\.testing\.assert", re.MULTILINE)
 DARK_MODE_CHAPTER = "04_closing_the_gap"

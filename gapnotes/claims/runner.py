@@ -22,7 +22,7 @@ import json
 import sys
 from pathlib import Path
 
-from .ledger import MIN_SEEDS, SEEDS, Claim, ClaimResult, parse_seeds, verdict_table
+from .ledger import MIN_SEEDS, SEEDS, Claim, ClaimResult, parse_seeds, seed_span, verdict_table
 from .registry import CLAIMS, select
 
 __all__ = ["select", "configs", "run", "rejudge", "kept_records", "pooled", "main"]
@@ -200,13 +200,6 @@ def pooled(results, records=None) -> list:
     return out
 
 
-def _seed_span(seeds) -> str:
-    seeds = sorted(seeds)
-    if seeds == list(range(seeds[0], seeds[-1] + 1)):
-        return f"{seeds[0]}–{seeds[-1]}"
-    return ",".join(str(s) for s in seeds)
-
-
 def _judge(results, label: str, out=None) -> bool:
     """Print one seed set's verdicts; True when it passes (see the module doc)."""
     import pandas as pd
@@ -218,7 +211,7 @@ def _judge(results, label: str, out=None) -> bool:
     if n >= MIN_SEEDS:
         failed = [r.claim.id for r in results if not r.holds_on_average]
         print(f"{label}: {len(results) - len(failed)}/{len(results)} claims hold on average (95 % lower bound "
-              f"of every check's mean margin ≥ 0) over seeds {_seed_span(results[0].seeds)} on {results[0].device}"
+              f"of every check's mean margin ≥ 0) over seeds {seed_span(results[0].seeds)} on {results[0].device}"
               + (f"; not: {', '.join(failed)}" if failed else ""), file=out)
     else:
         failed = [r.claim.id for r in results if not all(r.holds)]
