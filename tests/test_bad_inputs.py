@@ -40,6 +40,7 @@ def _bad_values(good: np.ndarray) -> dict:
 CASES = [
     ("metrics.modality_gap", lambda v: metrics.modality_gap(GOOD, v), "y", {"mismatched N"}),
     ("metrics.gap_vector", lambda v: metrics.gap_vector(v, GOOD_Y), "x", {"mismatched N"}),
+    ("metrics.centre_geometry", lambda v: metrics.centre_geometry(GOOD, v), "y", {"mismatched N"}),
     ("metrics.mean_cosine_similarity", lambda v: metrics.mean_cosine_similarity(v), "x", {"mismatched N"}),
     ("metrics.true_pair_cosine", lambda v: metrics.true_pair_cosine(GOOD, v), "y", set()),
     ("metrics.linear_separability", lambda v: metrics.linear_separability(v, GOOD_Y), "x", {"mismatched N"}),

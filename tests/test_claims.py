@@ -436,3 +436,27 @@ def test_the_ledger_machinery_imports_no_claim():
         return any(n == target or (n not in seen and reaches(n, target, (*seen, n))) for n in graph.get(start, ()))
 
     assert not [module for module in graph if module != "__init__" and reaches(module, module)]
+
+
+def test_effect_verdict_tables_and_seed_spans():
+    claim = claims.Claim("toy", "0", "s", "—", lambda seed, device: {}, (claims.Check("g", lambda v: v["g"], ">=",
+                                                                                           0.1),), ("g",))
+    values = [{"g": g} for g in (0.3, 0.35, -0.02, 0.25, 0.3)]
+    result = claims.ClaimResult(claim, [0, 1, 2, 3, 4], values, "cpu")
+    effect = result.effect("g")
+    assert effect["n"] == 5 and effect["below"] == 1 and effect["above"] == 4
+    assert effect["low"] == pytest.approx(statistics.mean_lower_bound([v["g"] for v in values]))
+    assert effect["low"] < effect["mean"] < effect["high"] and effect["min"] == -0.02
+    assert result.effect(lambda v: -v["g"])["mean"] == pytest.approx(-effect["mean"])
+    assert result.effect_words("g").startswith("+0.236 ± ") and "below 0 in 1" in result.effect_words("g")
+    more = claims.ClaimResult(claim, list(range(20)), values * 4, "cpu")
+    table = claims.verdict_table([result], [more])
+    assert {"on average, seeds 0–19", "single runs, seeds 0–19"} <= set(table.columns)
+    assert table.loc["toy", "single runs, seeds 0–19"].startswith("not in every run: 16 of 20 runs")
+    with pytest.raises(ValueError, match="same claims"):
+        claims.verdict_table([result], [])
+    sets = claims.seed_set_table({"seeds 0–4": [result], "seeds 0–19": [more]})
+    assert list(sets.columns) == ["seeds 0–4", "seeds 0–19"] and sets.loc["toy", "seeds 0–4"].endswith("4/5 runs")
+    assert claims.seed_span([4, 0, 1, 2, 3]) == "0–4" and claims.seed_span([1, 2, 3, 7, 9, 10]) == "1–3, 7, 9–10"
+    with pytest.raises(ValueError, match="seeds"):
+        claims.seed_span([])

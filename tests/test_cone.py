@@ -90,3 +90,28 @@ def test_mean_cosine_table_reads_each_towers_cone(rng):
         cone.mean_cosine_table(towers, {"x": ("other", "image")})
     with pytest.raises(ValueError, match="modality"):
         cone.mean_cosine_table(towers, {"x": ("m", "sketch")})
+
+
+def test_angles_to_centre_follow_arccos_sqrt_c_in_high_dimension():
+    from gapnotes import metrics
+
+    rng = np.random.default_rng(0)
+    direction = np.eye(256)[0]
+    x = rng.normal(size=(2000, 256)) / 16 + direction  # a cone around the first axis
+    angles = cone.angles_to_centre(x)
+    assert angles.shape == (2000,)
+    predicted = np.degrees(np.arccos(np.sqrt(metrics.mean_cosine_similarity(x))))
+    assert np.median(angles) == pytest.approx(predicted, abs=1.0)
+    assert np.median(angles) > np.degrees(np.arccos(metrics.mean_cosine_similarity(x))) / 2 + 5
+    with pytest.raises(ValueError, match="x"):
+        cone.angles_to_centre(x[:1])
+    with pytest.raises(ValueError, match="non-zero centre"):
+        cone.angles_to_centre(np.vstack([np.eye(3), -np.eye(3)]))
+
+
+def test_a_relu_mlp_without_biases_keeps_most_of_its_cone():
+    with_bias = cone.cosine_by_depth("relu", depth=12, width=128, n_inputs=200, seed=0)
+    without = cone.cosine_by_depth("relu", depth=12, width=128, n_inputs=200, seed=0, bias=False)
+    assert without[0] == pytest.approx(with_bias[0])  # the same inputs
+    assert np.all(np.diff(without) > 0) and without[-1] > 0.7
+    assert without[-1] < with_bias[-1]

@@ -1,5 +1,6 @@
 """The chapter-4 scorer on a tiny run."""
 
+import numpy as np
 import pytest
 
 pytest.importorskip("torch")
@@ -78,3 +79,14 @@ def test_training_histories_and_final_scores_name_each_run(cache):
         experiments.final_scores(runs, columns=("accuracy",))
     with pytest.raises(ValueError, match="runs"):
         experiments.training_histories({})
+
+
+def test_centring_by_regime_scores_each_regime_before_and_after(cache):
+    regimes = {"partial": [TINY.replace(caption_detail=2, seed=s) for s in (0, 1)], "complete": [TINY]}
+    table = experiments.centring_by_regime(regimes, attributes=("colour", "shape"), n_test=60, n_init=2)
+    assert list(table.columns) == ["regime", "seed", "gap", "attribute", "v_trained", "v_centred", "change"]
+    assert len(table) == (2 + 1) * 2 and set(table["regime"]) == set(regimes)
+    assert np.allclose(table["change"], table["v_centred"] - table["v_trained"])
+    assert table["v_trained"].between(0, 1).all() and table["gap"].gt(0).all()
+    with pytest.raises(ValueError, match="regimes"):
+        experiments.centring_by_regime({"none": []})

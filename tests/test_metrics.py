@@ -198,3 +198,23 @@ def test_mean_cosine_within_groups_averages_each_groups_cone(pair):
         metrics.mean_cosine_within_groups(both, np.r_[groups[:-1], 2])  # a group of one row
     with pytest.raises(ValueError, match="groups"):
         metrics.mean_cosine_within_groups(both, groups[:-1])
+
+
+def test_centre_geometry_gives_the_centres_lengths_and_angle():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(400, 16)) + 2 * np.eye(16)[0]
+    y = rng.normal(size=(300, 16)) + 2 * np.eye(16)[1]
+    g = metrics.centre_geometry(x, y)
+    assert g["gap"] == pytest.approx(metrics.modality_gap(x, y))
+    # the law of cosines ties the gap to the two lengths and the angle
+    law = g["norm_x"] ** 2 + g["norm_y"] ** 2 - 2 * g["norm_x"] * g["norm_y"] * np.cos(np.radians(g["angle_deg"]))
+    assert g["gap"] ** 2 == pytest.approx(law)
+    # squared length ≈ mean pairwise cosine for many points (exactly 1/N + (1 − 1/N)·c)
+    c, n = metrics.mean_cosine_similarity(x), len(x)
+    assert g["norm_x"] ** 2 == pytest.approx(1 / n + (1 - 1 / n) * c)
+    same = metrics.centre_geometry(x, x)
+    assert same["gap"] == pytest.approx(0, abs=1e-12) and same["angle_deg"] == pytest.approx(0, abs=1e-5)
+    with pytest.raises(ValueError, match="same dimension"):
+        metrics.centre_geometry(x, y[:, :8])
+    with pytest.raises(ValueError, match="non-zero centre"):
+        metrics.centre_geometry(np.vstack([np.eye(4), -np.eye(4)]), np.eye(4))
