@@ -227,7 +227,8 @@ def main(argv=None) -> int:
     parser.add_argument("--seeds", default="0-4", help="a range A-B or a comma list (default 0-4)")
     parser.add_argument("--device", default=None, help="cpu or cuda (default: the best available)")
     parser.add_argument("--only", nargs="+", metavar="ID", help=f"claim ids among: {', '.join(CLAIMS)}")
-    parser.add_argument("--json", type=Path, metavar="PATH", help="also write the results as JSON here")
+    parser.add_argument("--json", type=Path, metavar="PATH", help="also write the results as JSON here (with "
+                        "--rejudge: the re-judged results, pooled when several files are given)")
     parser.add_argument("--rejudge", nargs="+", type=Path, metavar="FILE",
                         help="judge kept JSON records again (no training): each file, then all of them pooled")
     args = parser.parse_args(argv)
