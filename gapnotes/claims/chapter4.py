@@ -24,15 +24,22 @@ def _closing_configs(seed, caption_detail=common.PARTIAL_DETAIL):
 
 
 @functools.lru_cache(maxsize=64)
+def _closing_embeddings(seed, device, caption_detail) -> dict:
+    """``{"clip_lt": (images, texts), "modgap": (…)}`` of the test pairs: each model embeds them once."""
+    pairs = common.test_pairs(caption_detail, CLOSING_TEST_PAIRS)
+    return {name: common.embeddings(config, pairs, device)
+            for name, config in zip(("clip_lt", "modgap"), _closing_configs(seed, caption_detail))}
+
+
+@functools.lru_cache(maxsize=64)
 def _closing_scores(seed, device, caption_detail) -> dict:
     from ..tasks import group_vs_instance
 
     pairs = common.test_pairs(caption_detail, CLOSING_TEST_PAIRS)
     matches = pairs.caption_matches()
     out = {}
-    for name, config in zip(("clip_lt", "modgap"), _closing_configs(seed, caption_detail)):
-        x, y = common.embeddings(config, pairs, device)  # (scores are cached: four claims share them)
-        # the 2026 paper's whole two-modal evaluation, grouping by shape (k-means as pooled_v_measure)
+    for name, (x, y) in _closing_embeddings(seed, device, caption_detail).items():
+        # (scores are cached: four claims share them) the 2026 paper's whole two-modal evaluation, grouping by shape (k-means as pooled_v_measure)
         full = group_vs_instance(x, y, pairs.labels("shape"), matches, seed=0, n_init=common.KMEANS_RESTARTS)
         out.update({f"{metric}_{name}": value for metric, value in full.items()})
         out[f"v_{name}"] = full["v_measure"]
@@ -44,8 +51,6 @@ def _closing_scores(seed, device, caption_detail) -> dict:
 #: The 2026 paper's metrics as the full-evaluation claim reports them (chapter 4).
 FULL_EVALUATION = ("gap", "true_pair_cos", "v_measure", "nmi", "ari", "homogeneity", "knn_acc", "probe_acc",
                    "i2t_r1", "i2t_r5", "i2t_r10", "t2i_r1", "t2i_r5", "t2i_r10")
-
-
 
 
 def _full_evaluation(seed, device) -> dict:
@@ -81,10 +86,8 @@ def _failure(seed, device) -> dict:
 
     scores = _closing_scores(seed, device, common.PARTIAL_DETAIL)
     out = {"v_colour_clip_lt": scores["v_colour_clip_lt"], "v_colour_modgap": scores["v_colour_modgap"]}
-    pairs = common.test_pairs(common.PARTIAL_DETAIL, CLOSING_TEST_PAIRS)
-    colour = pairs.labels("colour")
-    for name, config in zip(("clip_lt", "modgap"), _closing_configs(seed)):
-        images, _ = common.embeddings(config, pairs, device)
+    colour = common.test_pairs(common.PARTIAL_DETAIL, CLOSING_TEST_PAIRS).labels("colour")
+    for name, (images, _) in _closing_embeddings(seed, device, common.PARTIAL_DETAIL).items():
         # does the image tower still carry colour? a linear probe on the images alone, and how much
         # of the images' own k-means structure colour is
         out[f"colour_probe_{name}"] = held_out_accuracy(images, colour, seed=0)

@@ -313,12 +313,15 @@ class ClaimResult:
         bounds of the mean, i.e. its two-sided 90 % interval; NaN with one seed), ``below`` and ``above``
         (seeds < 0 and > 0), ``min``, ``max``.
         """
+        from ..metrics import mean_ci
+
         get = value if callable(value) else (lambda v: v[value])
         x = np.array([float(get(v)) for v in self.values])
         enough = x.size >= 2
-        return {"n": int(x.size), "mean": float(x.mean()), "sd": float(x.std(ddof=1)) if enough else 0.0,
-                "low": mean_lower_bound(x, CONFIDENCE) if enough else float("nan"),
-                "high": -mean_lower_bound(-x, CONFIDENCE) if enough else float("nan"),
+        # both one-sided CONFIDENCE bounds at once: the two-sided (2·CONFIDENCE − 1) t-interval
+        mean, half_width = mean_ci(x, 2 * CONFIDENCE - 1) if enough else (float(x.mean()), float("nan"))
+        return {"n": int(x.size), "mean": mean, "sd": float(x.std(ddof=1)) if enough else 0.0,
+                "low": mean - half_width, "high": mean + half_width,
                 "below": int((x < 0).sum()), "above": int((x > 0).sum()),
                 "min": float(x.min()), "max": float(x.max())}
 

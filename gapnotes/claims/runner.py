@@ -184,18 +184,22 @@ def pooled(results, records=None) -> list:
     device reads e.g. ``"cpu"`` or ``"cuda+cpu"`` when the seeds ran on different devices.
     """
     paths = kept_records() if records is None else [Path(p) for p in records]
-    kept = [rejudge(path, [r.claim.id for r in results]) for path in paths]
+    return _combined(results, [rejudge(path, [r.claim.id for r in results]) for path in paths])
+
+
+def _combined(results, others) -> list:
+    """Each result with the seeds of the same claim in ``others`` (lists of ClaimResults) added once."""
     out = []
-    for i, result in enumerate(results):
+    for result in results:
         seeds, values, devices = list(result.seeds), list(result.values), [result.device]
-        for record in kept:
-            other = record[i]
-            for seed, value in zip(other.seeds, other.values):
-                if seed not in seeds:
-                    seeds.append(seed)
-                    values.append(value)
-            if other.device not in devices:
-                devices.append(other.device)
+        for record in others:
+            for other in (r for r in record if r.claim.id == result.claim.id):
+                for seed, value in zip(other.seeds, other.values):
+                    if seed not in seeds:
+                        seeds.append(seed)
+                        values.append(value)
+                if other.device not in devices:
+                    devices.append(other.device)
         out.append(ClaimResult(result.claim, seeds, values, "+".join(devices)))
     return out
 
@@ -245,9 +249,8 @@ def main(argv=None) -> int:
             sets = [(f"{path.name}", rejudge(path, ids)) for path in args.rejudge]
         except ValueError as error:
             parser.error(f"--rejudge: {error}")
-        if len(sets) > 1:
-            first = sets[0][1]
-            sets.append(("pooled", pooled(first, args.rejudge[1:])))
+        if len(sets) > 1:  # the files already judged, pooled (nothing read twice)
+            sets.append(("pooled", _combined(sets[0][1], [results for _, results in sets[1:]])))
     else:
         sets = [("run", run(ids, seeds, device=args.device))]
     passed = [_judge(results, label) for label, results in sets]

@@ -40,13 +40,15 @@ def mean_lower_bound(values, level: float = 0.95) -> float:
     above it with probability ``level`` when the per-seed values are roughly normal. Needs
     n ≥ 2 seeds; equal values give the mean itself.
     """
-    from scipy.stats import t as student_t
+    from ..metrics import mean_ci
 
     x = _seed_values(values)
     level = _check_level(level)
     if x.size < 2:
         raise ValueError(f"values must hold at least 2 seeds for an interval, got {x.size}")
-    return float(x.mean() - student_t.ppf(level, x.size - 1) * x.std(ddof=1) / np.sqrt(x.size))
+    # the lower end of the two-sided (2·level − 1) t-interval is the one-sided ``level`` bound
+    mean, half_width = mean_ci(x, 2 * level - 1)
+    return mean - half_width
 
 
 def bootstrap_mean_lower_bound(values, level: float = 0.95, n_resamples: int = 10_000, seed: int = 0) -> float:
