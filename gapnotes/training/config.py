@@ -34,12 +34,17 @@ class TrainConfig:
     ----------
     loss : name in :data:`gapnotes.losses.LOSSES`
     steps, batch_size, lr, weight_decay, warmup_steps : optimisation (AdamW, linear warm-up then cosine decay)
+    decay_all : whether AdamW's weight decay acts on every tensor (True: the trainer up to version 5,
+        which also pulls the logit scale log(1/τ), the LayerNorm gains and the biases towards 0) or,
+        as open_clip's training script does, only on weights of two or more dimensions (False)
     temperature : τ at step 0; learn_temperature: whether τ is trained (CLIP's default) or fixed
     seed : seeds the weights and the batch order
     init : ``"random"``, or ``"procrustes"``: the amended initialisation of Liang et al. (2022), one
         orthogonal rotation fitted at step 0 on all training pairs and applied, fixed, to the
         text features at every step
     n_train, n_val, data_seed, caption_detail : the shapes data set (see :func:`gapnotes.synthetic.make_shapes`)
+    mismatched : fraction in [0, 1) of training pairs whose captions are shuffled among themselves
+        (seeded by ``data_seed``): noisy pairs, as in web data (Yaras et al. 2025 tie them to the gap)
     eval_every : record a row of history every this many steps
     model : keyword arguments of :func:`gapnotes.models.tiny_clip_config`
     loss_options : extra keyword arguments of the loss (e.g. weights), as a dict
@@ -51,6 +56,7 @@ class TrainConfig:
     batch_size: int = 128
     lr: float = 1e-3
     weight_decay: float = 0.1
+    decay_all: bool = True
     warmup_steps: int = 30
     temperature: float = 0.07
     learn_temperature: bool = True
@@ -60,6 +66,7 @@ class TrainConfig:
     n_val: int = 500
     data_seed: int = 0
     caption_detail: int = 4
+    mismatched: float = 0.0
     eval_every: int = 50
     model: dict = field(default_factory=dict)
     loss_options: dict = field(default_factory=dict)
@@ -87,6 +94,11 @@ class TrainConfig:
         check_float(self.temperature, "temperature", positive=True, allow_zero=False)
         check_float(self.lr, "lr", positive=True, allow_zero=False)
         check_float(self.weight_decay, "weight_decay", positive=True)
+        check_float(self.mismatched, "mismatched", positive=True)
+        if self.mismatched >= 1.0:
+            raise ValueError(f"mismatched must be a fraction in [0, 1), got {self.mismatched}")
+        if not isinstance(self.decay_all, bool):
+            raise TypeError(f"decay_all must be True or False, got {self.decay_all!r}")
         if self.init not in _INITS:
             raise ValueError(f"init must be one of {_INITS}, got {self.init!r}")
         if not isinstance(self.model, dict) or not isinstance(self.loss_options, dict):
@@ -132,6 +144,10 @@ def cache_key(config: TrainConfig) -> str:
     fields = dataclasses.asdict(config)
     if fields["modalities"] == 2:
         del fields["modalities"]  # two-modality keys stay what they were before the field existed
+    if fields["mismatched"] == 0.0:
+        del fields["mismatched"]
+    if fields["decay_all"]:
+        del fields["decay_all"]  # likewise: the behaviour before the field existed keeps its keys
     # An option set to its default trains the same model as leaving it out: one key for both.
     defaults = LOSSES[config.loss].options if config.loss in LOSSES else {}
     fields["loss_options"] = {k: v for k, v in fields["loss_options"].items() if k not in defaults or defaults[k] != v}

@@ -74,13 +74,22 @@ def keep_freed_memory() -> bool:
     return bool(mallopt(m_mmap_threshold, 256 << 20)) and bool(mallopt(m_trim_threshold, 1 << 30))
 
 
-def _optimizer(params, lr, weight_decay):
+def _optimizer(stacked, lr, weight_decay, decay_all=True):
+    """AdamW over the stacked weights; with ``decay_all=False`` only weights with ≥ 2 dimensions per
+    member decay (open_clip's training script exempts gains, biases and the logit scale)."""
     import torch
 
+    params = stacked.trainable()
+    if decay_all:
+        groups = [{"params": params, "weight_decay": weight_decay}]
+    else:  # stacked tensors carry one extra (member) dimension; logit scales are scalars
+        decayed = [p for p in params if p.ndim >= 3]
+        kept = [p for p in params if p.ndim < 3]
+        groups = [{"params": decayed, "weight_decay": weight_decay}, {"params": kept, "weight_decay": 0.0}]
     try:  # fused AdamW: one kernel for all tensors
-        return torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay, fused=True)
+        return torch.optim.AdamW(groups, lr=lr, fused=True)
     except (RuntimeError, TypeError):
-        return torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay)
+        return torch.optim.AdamW(groups, lr=lr)
 
 
 def _embed_all(stacked, inputs, batch_size: int = 512) -> list:
@@ -133,23 +142,44 @@ def _batch_order(configs, n_train, device):
                        dim=1).to(device)
 
 
-def _record(rows, stacked, val_inputs, step, running, n_steps) -> None:
+def _record(rows, stacked, val_inputs, step, running, n_steps, extra_scores=None, val_pairs=None) -> None:
     """Append one evaluation row per member: step, mean training loss since the last row, temperature,
-    and :func:`scores` of the validation pairs."""
+    :func:`scores` of the validation pairs and, when given, ``extra_scores(images, texts, val_pairs)``."""
     embedded = _embed_all(stacked, val_inputs)
     temperatures = (1.0 / stacked.logit_scale()).tolist()
     mean_loss = (running / max(1, n_steps)).tolist() if n_steps else [float("nan")] * len(rows)
     for m, member_rows in enumerate(rows):
+        member = [e[m] for e in embedded]
+        extra = extra_scores(member[0], member[1], val_pairs) if extra_scores is not None else {}
         member_rows.append({"step": step, "train_loss": mean_loss[m], "temperature": temperatures[m],
-                            **scores(*(e[m] for e in embedded))})
+                            **scores(*member), **extra})
 
 
-def train_members(configs, device, progress: bool = False) -> list:
+def _record_steps(record_at, steps: int, eval_every: int, stop_after: int) -> set:
+    """The steps after which a history row is written (step 0 is always written)."""
+    if record_at is None:
+        chosen = {s for s in range(1, steps + 1) if s % eval_every == 0} | {steps}
+    else:
+        chosen = {int(s) for s in record_at}
+        if any(s < 1 or s > steps for s in chosen):
+            raise ValueError(f"record_at must hold steps between 1 and steps={steps}, got {sorted(chosen)}")
+    return {s for s in chosen if s <= stop_after} | {stop_after}
+
+
+def train_members(configs, device, progress: bool = False, *, record_at=None, stop_after=None,
+                  extra_scores=None) -> list:
     """Train configs that share an ensemble signature, together; returns ``(model, history, model_cfg)`` each.
 
     Models come back as open_clip ``CLIP`` (or three-tower) models in eval mode on ``device``;
     histories as DataFrames with columns step, train_loss, temperature, gap, true_pair_cos,
     r1_i2t, r1_t2i (and gap_is, gap_ts with three modalities).
+
+    ``record_at`` (steps in 1..steps) replaces the every-``eval_every`` rows; ``stop_after`` ends
+    the run early, at that step of the full schedule (the learning rate still follows
+    ``config.steps``: a checkpoint of a long run, not a short run); ``extra_scores`` is called
+    with each member's validation embeddings (images, texts: numpy (N, D)) and the validation
+    :class:`~gapnotes.synthetic.ShapesPairs` and returns more columns. Evaluation draws no random
+    numbers, so none of the three changes the weights at a step.
     """
     import pandas as pd
     import torch
@@ -177,14 +207,19 @@ def train_members(configs, device, progress: bool = False) -> list:
     remap = vocabularies[0].remap  # the same rows are used by every member
     train_inputs, val_inputs = (_device_inputs(data, split, patch, remap, length, device) for split in ("train", "val"))
     count, steps = len(configs), shared.steps
+    stop_after = steps if stop_after is None else int(stop_after)
+    if not 1 <= stop_after <= steps:
+        raise ValueError(f"stop_after must be between 1 and steps={steps}, got {stop_after}")
+    recorded = _record_steps(record_at, steps, shared.eval_every, stop_after)
+    val_pairs = data["val"][-1]
     index = _batch_order(configs, len(data["train"][0]), device)
-    optimizer = _optimizer(stacked.trainable(), shared.lr, shared.weight_decay)
+    optimizer = _optimizer(stacked, shared.lr, shared.weight_decay, shared.decay_all)
     losses = [LOSSES[c.loss].compute for c in configs]
 
     rows = [[] for _ in configs]
-    _record(rows, stacked, val_inputs, 0, None, 0)
+    _record(rows, stacked, val_inputs, 0, None, 0, extra_scores, val_pairs)
     running, since_eval = torch.zeros(count, device=device), 0
-    bar = tqdm(range(1, steps + 1), disable=not progress, leave=False,
+    bar = tqdm(range(1, stop_after + 1), disable=not progress, leave=False,
                desc=f"training {count} model{'s' if count > 1 else ''}")
     for step in bar:
         for group in optimizer.param_groups:
@@ -202,8 +237,8 @@ def train_members(configs, device, progress: bool = False) -> list:
         stacked.clamp_logit_scales(MAX_LOGIT_SCALE)
         running += member_losses.detach()
         since_eval += 1
-        if step % shared.eval_every == 0 or step == steps:
-            _record(rows, stacked, val_inputs, step, running, since_eval)
+        if step in recorded:
+            _record(rows, stacked, val_inputs, step, running, since_eval, extra_scores, val_pairs)
             running, since_eval = torch.zeros(count, device=device), 0
             if progress:
                 bar.set_postfix(gap=f"{np.mean([r[-1]['gap'] for r in rows]):.3f}")

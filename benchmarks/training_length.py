@@ -1,0 +1,82 @@
+"""The training-length record: gap, learned τ, R@1 both ways and V-measure against steps.
+
+    python benchmarks/training_length.py                       # every regime, seeds 0-4, 2,400 steps
+    python benchmarks/training_length.py --seeds 0-1 --steps 600 --out /tmp/short.json
+
+Each regime of :data:`gapnotes.dynamics.REGIMES` is trained once per seed for ``--steps`` steps
+(eight times the book's 300), and every model is scored at log-spaced checkpoints of that one run
+(:func:`gapnotes.dynamics.checkpoint_steps`) on the 500 validation pairs. Nothing is cached: every
+model is trained in this run. The record (default ``gapnotes/records/training-length.json``, so
+chapters and Colab read it without training) keeps the command, the machine, the wall time of
+each regime and of the whole run, and one row per regime, seed and checkpoint. The convergence
+table (:func:`gapnotes.dynamics.convergence_table`) is printed at the end.
+Run it alone: two PyTorch processes on a 2-core machine slow each other many-fold.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from run import _machine  # benchmarks/run.py, beside this script
+
+
+def main(argv=None) -> int:
+    import pandas as pd
+
+    from gapnotes import dynamics
+    from gapnotes.claims import parse_seeds
+    from gapnotes.device import get_device
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", default="0-4")
+    parser.add_argument("--steps", type=int, default=2400)
+    parser.add_argument("--regimes", nargs="+", metavar="NAME", help="a subset of dynamics.REGIMES")
+    parser.add_argument("--out", type=Path, default=dynamics.RECORD_PATH)
+    parser.add_argument("--replace", action="store_true", help="overwrite --out if it exists")
+    args = parser.parse_args(argv)
+    if args.out.exists() and not args.replace:
+        parser.error(f"--out {args.out} exists; pass --replace to regenerate it (or choose a new path)")
+    names = args.regimes or list(dynamics.REGIMES)
+    unknown = [n for n in names if n not in dynamics.REGIMES]
+    if unknown:
+        parser.error(f"--regimes: unknown {unknown}; choose from {list(dynamics.REGIMES)}")
+    seeds = parse_seeds(args.seeds)
+    device = get_device()
+    start = time.perf_counter()
+    frames, walls = [], {}
+    for name in names:
+        t = time.perf_counter()
+        configs = [dynamics.regime_config(name, seed, args.steps) for seed in seeds]
+        frames.append(dynamics.training_curves(configs, device=device).assign(regime=name))
+        walls[name] = round(time.perf_counter() - t, 1)
+        print(f"{name}: {walls[name]:.0f} s", flush=True)
+    wall = time.perf_counter() - start
+    frame = pd.concat(frames, ignore_index=True)
+    columns = ["regime", "seed", "step", "train_loss", "temperature", "gap", "true_pair_cos", "r1_i2t", "r1_t2i",
+               "sem_r1_i2t", "sem_r1_t2i", "v_measure"]
+    record = {
+        "what": "gap, learned τ, R@1 and V-measure at log-spaced checkpoints of one run per regime and seed "
+                "(validation pairs); see gapnotes.dynamics",
+        "command": "python benchmarks/training_length.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "machine": _machine(), "device": str(device), "date": time.strftime("%Y-%m-%d"),
+        "steps": args.steps, "seeds": seeds, "regimes": {n: dynamics.REGIMES[n] for n in names},
+        "base": {k: v for k, v in dynamics.record_base(args.steps).__dict__.items() if k not in ("seed", "loss")},
+        "wall_seconds": round(wall, 1), "regime_wall_seconds": walls,
+        "columns": columns,
+        "rows": [[r[c] if c in ("regime",) else (int(r[c]) if c in ("seed", "step") else round(float(r[c]), 5))
+                  for c in columns] for r in frame.to_dict("records")],
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(record, ensure_ascii=False, indent=None) + "\n")
+    with pd.option_context("display.width", 250, "display.max_columns", 20):
+        print(dynamics.convergence_table(dynamics.curves(record)).to_string())
+    print(f"{len(frame)} rows, {wall:.0f} s in all on {record['machine']['cpu']} ({device}); wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
