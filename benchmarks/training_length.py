@@ -16,6 +16,7 @@ Run it alone: two PyTorch processes on a 2-core machine slow each other many-fol
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import time
@@ -64,11 +65,12 @@ def main(argv=None) -> int:
         "command": "python benchmarks/training_length.py " + " ".join(argv if argv is not None else sys.argv[1:]),
         "machine": _machine(), "device": str(device), "date": time.strftime("%Y-%m-%d"),
         "steps": args.steps, "seeds": seeds, "regimes": {n: dynamics.REGIMES[n] for n in names},
-        "base": {k: v for k, v in dynamics.record_base(args.steps).__dict__.items() if k not in ("seed", "loss")},
+        "base": {k: v for k, v in dataclasses.asdict(dynamics.record_base(args.steps)).items()
+                 if k not in ("seed", "loss")},
         "wall_seconds": round(wall, 1), "regime_wall_seconds": walls,
         "columns": columns,
-        "rows": [[r[c] if c in ("regime",) else (int(r[c]) if c in ("seed", "step") else round(float(r[c]), 5))
-                  for c in columns] for r in frame.to_dict("records")],
+        "rows": [[r["regime"], int(r["seed"]), int(r["step"]), *(round(float(r[c]), 5) for c in columns[3:])]
+                 for r in frame.to_dict("records")],
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(record, ensure_ascii=False, indent=None) + "\n")

@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from ._validation import check_int
+from .experiments import METHODS
 
 __all__ = ["CONVERGENCE_TOLERANCE", "REGIMES", "record_base", "regime_config", "checkpoint_steps",
            "checkpoint_scores", "training_curves", "converged", "convergence_table", "kept_record",
@@ -42,16 +43,15 @@ RECORD_PATH = Path(__file__).parent / "records" / "training-length.json"
 #: The runs of the record, as overrides of :func:`record_base`. "trainer v5" is the book's trainer
 #: up to now (AdamW decays every tensor, the logit scale included); all others use open_clip's rule.
 REGIMES = {
-    "CLIP-LT (τ from 0.07)": {"loss": "clip"},
-    "CLIP-LT (τ from 0.07), trainer v5": {"loss": "clip", "decay_all": True},
-    "CLIP-LT (τ from 0.01)": {"loss": "clip", "temperature": 0.01},
-    "CLIP-LT (τ from 0.07), 30 % mismatched": {"loss": "clip", "mismatched": 0.3},
+    "CLIP-LT (τ from 0.07)": {**METHODS["CLIP-LT"]},
+    "CLIP-LT (τ from 0.07), trainer v5": {**METHODS["CLIP-LT"], "decay_all": True},
+    "CLIP-LT (τ from 0.01)": {**METHODS["CLIP-LT"], "temperature": 0.01},
+    "CLIP-LT (τ from 0.07), 30 % mismatched": {**METHODS["CLIP-LT"], "mismatched": 0.3},
     "CLIP, τ = 0.01 fixed": {"loss": "clip", "temperature": 0.01, "learn_temperature": False},
     "CLIP, τ = 0.03 fixed": {"loss": "clip", "temperature": 0.03, "learn_temperature": False},
     "CLIP, τ = 0.1 fixed": {"loss": "clip", "temperature": 0.1, "learn_temperature": False},
     "amended start (τ from 0.07)": {"loss": "clip", "init": "procrustes"},
-    "ModGap (scheduled)": {"loss": "modgap", "temperature": 0.1, "learn_temperature": False,
-                           "loss_options": {"schedule": True}},
+    "ModGap (scheduled)": {**METHODS["ModGap (scheduled)"]},
 }
 
 
@@ -119,16 +119,13 @@ def training_curves(configs, record_at=None, device=None, stop_after=None):
     import pandas as pd
 
     from .device import get_device
-    from .train import _checked, cache_key, ensemble_signature
+    from .train import _checked, cache_key, ensembles
     from .training.loop import train_members
 
     configs = _checked(configs)
     device = get_device(device) if device is not None else get_device()
-    groups: dict[str, list] = {}
-    for config in configs:
-        groups.setdefault(ensemble_signature(config), []).append(config)
     frames = []
-    for members in groups.values():
+    for members in ensembles(configs):
         steps = members[0].steps
         at = checkpoint_steps(steps) if record_at is None else record_at
         trained = train_members(members, device, record_at=at, stop_after=stop_after,

@@ -42,6 +42,7 @@ __all__ = [
     "TRAINER_VERSION",
     "cache_key",
     "ensemble_signature",
+    "ensembles",
 ]
 
 #: Most members trained in one ensemble (memory grows with it; speed per member stops improving).
@@ -130,7 +131,7 @@ def train_many(configs, *, progress: bool | None = None, device=None,
     device = get_device(device) if device is not None else get_device()
     progress = _progress_default(progress)
     results: dict[str, TrainResult] = {}  # by cache key (configs hold dicts: not hashable)
-    groups: dict[str, list] = {}
+    missing = []
     seen = set()
     for config in configs:
         key = cache_key(config)
@@ -140,13 +141,21 @@ def train_many(configs, *, progress: bool | None = None, device=None,
         if _cache.is_cached(config, device.type):
             results[key] = _cache.load(_cache.cache_folder(config, device.type), config, device)
         else:
-            groups.setdefault(ensemble_signature(config), []).append(config)
-    for members in groups.values():
-        for start in range(0, len(members), max_ensemble):
-            chunk = members[start:start + max_ensemble]
-            trained = _train_and_store(chunk, device, progress, cache=True)
-            results.update((cache_key(c), r) for c, r in zip(chunk, trained))
+            missing.append(config)
+    for chunk in ensembles(missing, max_ensemble):
+        trained = _train_and_store(chunk, device, progress, cache=True)
+        results.update((cache_key(c), r) for c, r in zip(chunk, trained))
     return [results[cache_key(config)] for config in configs]
+
+
+def ensembles(configs, max_ensemble: int = MAX_ENSEMBLE) -> list[list]:
+    """``configs`` grouped by :func:`ensemble_signature` (first-seen order), each group cut into
+    chunks of at most ``max_ensemble``: the lists that can train as one stacked ensemble."""
+    groups: dict[str, list] = {}
+    for config in configs:
+        groups.setdefault(ensemble_signature(config), []).append(config)
+    return [members[start:start + max_ensemble] for members in groups.values()
+            for start in range(0, len(members), max_ensemble)]
 
 
 def evaluate(model, images, tokens, sketches=None) -> dict:

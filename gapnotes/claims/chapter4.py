@@ -39,7 +39,8 @@ def _closing_scores(seed, device, caption_detail) -> dict:
     matches = pairs.caption_matches()
     out = {}
     for name, (x, y) in _closing_embeddings(seed, device, caption_detail).items():
-        # (scores are cached: four claims share them) the 2026 paper's whole two-modal evaluation, grouping by shape (k-means as pooled_v_measure)
+        # the 2026 paper's whole two-modal evaluation, grouping by shape (k-means as pooled_v_measure);
+        # the scores are cached because four claims share them
         full = group_vs_instance(x, y, pairs.labels("shape"), matches, seed=0, n_init=common.KMEANS_RESTARTS)
         out.update({f"{metric}_{name}": value for metric, value in full.items()})
         out[f"v_{name}"] = full["v_measure"]

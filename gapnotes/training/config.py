@@ -137,17 +137,19 @@ class TrainResult:
     path: Path | None = None
 
 
+#: Fields added after cache keys existed, with the value that trains what the trainer did before
+#: them: a config holding that value leaves the field out of its key, so old entries stay valid.
+_ADDED_FIELDS = {"modalities": 2, "mismatched": 0.0, "decay_all": True}
+
+
 def cache_key(config: TrainConfig) -> str:
     """Hex key of a config: sha256 of its JSON (sorted keys) plus the trainer version."""
     from ..losses import LOSSES
 
     fields = dataclasses.asdict(config)
-    if fields["modalities"] == 2:
-        del fields["modalities"]  # two-modality keys stay what they were before the field existed
-    if fields["mismatched"] == 0.0:
-        del fields["mismatched"]
-    if fields["decay_all"]:
-        del fields["decay_all"]  # likewise: the behaviour before the field existed keeps its keys
+    for name, before in _ADDED_FIELDS.items():  # the behaviour before the field existed keeps its key
+        if fields[name] == before:
+            del fields[name]
     # An option set to its default trains the same model as leaving it out: one key for both.
     defaults = LOSSES[config.loss].options if config.loss in LOSSES else {}
     fields["loss_options"] = {k: v for k, v in fields["loss_options"].items() if k not in defaults or defaults[k] != v}

@@ -222,8 +222,9 @@ def train_members(configs, device, progress: bool = False, *, record_at=None, st
     bar = tqdm(range(1, stop_after + 1), disable=not progress, leave=False,
                desc=f"training {count} model{'s' if count > 1 else ''}")
     for step in bar:
+        lr = lr_at(step, shared)
         for group in optimizer.param_groups:
-            group["lr"] = lr_at(step, shared)
+            group["lr"] = lr
         batch = [t[index[step - 1]] for t in train_inputs]  # each (M, B, …)
         features = stacked.features(*batch)
         scale = stacked.logit_scale()
