@@ -2,6 +2,8 @@
 
     python benchmarks/training_length.py                       # every regime, seeds 0-4, 2,400 steps
     python benchmarks/training_length.py --seeds 0-1 --steps 600 --out /tmp/short.json
+    python benchmarks/training_length.py --headline --seeds 0-4   # chapter 4's converged headline
+    python benchmarks/training_length.py --headline --seeds 5-9   # its evidence seeds
 
 Each regime of :data:`gapnotes.dynamics.REGIMES` is trained once per seed for ``--steps`` steps
 (eight times the book's 300), and every model is scored at log-spaced checkpoints of that one run
@@ -10,6 +12,10 @@ model is trained in this run. The record (default ``gapnotes/records/training-le
 chapters and Colab read it without training) keeps the command, the machine, the wall time of
 each regime and of the whole run, and one row per regime, seed and checkpoint. The convergence
 table (:func:`gapnotes.dynamics.convergence_table`) is printed at the end.
+
+``--headline`` trains the three regimes of :data:`gapnotes.dynamics.HEADLINE_REGIMES` for 4,800
+steps, scores each doubling on 2,000 validation pairs with 100 k-means restarts (the ledger's
+resolution) and writes the seed set's file of :data:`gapnotes.dynamics.HEADLINE_RECORDS`.
 Run it alone: two PyTorch processes on a 2-core machine slow each other many-fold.
 """
 
@@ -29,30 +35,51 @@ def main(argv=None) -> int:
     import pandas as pd
 
     from gapnotes import dynamics
-    from gapnotes.claims import parse_seeds
+    from gapnotes.claims import parse_seeds, seed_span
     from gapnotes.device import get_device
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--headline", action="store_true",
+                        help="chapter 4's converged headline: --steps 4800 --per-doubling 1 --n-val 2000 "
+                             "--n-init 100, its three regimes, its record file for --seeds 0-4 or 5-9")
     parser.add_argument("--seeds", default="0-4")
     parser.add_argument("--steps", type=int, default=2400)
     parser.add_argument("--regimes", nargs="+", metavar="NAME", help="a subset of dynamics.REGIMES")
-    parser.add_argument("--out", type=Path, default=dynamics.RECORD_PATH)
+    parser.add_argument("--per-doubling", type=int, default=2, help="checkpoints per doubling of steps")
+    parser.add_argument("--n-val", type=int, default=500, help="validation pairs each checkpoint scores")
+    parser.add_argument("--n-init", type=int, default=10, help="k-means restarts of each V-measure")
+    parser.add_argument("--out", type=Path, default=None, help="default: the record's file in gapnotes/records")
     parser.add_argument("--replace", action="store_true", help="overwrite --out if it exists")
     args = parser.parse_args(argv)
+    seeds = parse_seeds(args.seeds)
+    if args.headline:
+        given = set(argv if argv is not None else sys.argv[1:])
+        if given & {"--steps", "--per-doubling", "--n-val", "--n-init", "--regimes"}:
+            parser.error("--headline sets --steps, --per-doubling, --n-val, --n-init and --regimes itself")
+        args.steps, args.per_doubling, args.n_val, args.n_init = dynamics.HEADLINE_STEPS, 1, 2000, 100
+        args.regimes = list(dynamics.HEADLINE_REGIMES.values())
+        if args.out is None:
+            label = seed_span(seeds)
+            if label not in dynamics.HEADLINE_RECORDS:
+                parser.error(f"--headline --seeds {args.seeds}: no kept file for these seeds "
+                             f"({list(dynamics.HEADLINE_RECORDS)}); pass --out")
+            args.out = dynamics.HEADLINE_RECORDS[label]
+    if args.out is None:
+        args.out = dynamics.RECORD_PATH
     if args.out.exists() and not args.replace:
         parser.error(f"--out {args.out} exists; pass --replace to regenerate it (or choose a new path)")
     names = args.regimes or list(dynamics.REGIMES)
     unknown = [n for n in names if n not in dynamics.REGIMES]
     if unknown:
         parser.error(f"--regimes: unknown {unknown}; choose from {list(dynamics.REGIMES)}")
-    seeds = parse_seeds(args.seeds)
     device = get_device()
     start = time.perf_counter()
     frames, walls = [], {}
     for name in names:
         t = time.perf_counter()
-        configs = [dynamics.regime_config(name, seed, args.steps) for seed in seeds]
-        frames.append(dynamics.training_curves(configs, device=device).assign(regime=name))
+        configs = [dynamics.regime_config(name, seed, args.steps).replace(n_val=args.n_val) for seed in seeds]
+        at = dynamics.checkpoint_steps(args.steps, args.per_doubling)
+        frames.append(dynamics.training_curves(configs, at, device=device, n_init=args.n_init).assign(regime=name))
         walls[name] = round(time.perf_counter() - t, 1)
         print(f"{name}: {walls[name]:.0f} s", flush=True)
     wall = time.perf_counter() - start
@@ -64,8 +91,9 @@ def main(argv=None) -> int:
                 "(validation pairs); see gapnotes.dynamics",
         "command": "python benchmarks/training_length.py " + " ".join(argv if argv is not None else sys.argv[1:]),
         "machine": _machine(), "device": str(device), "date": time.strftime("%Y-%m-%d"),
-        "steps": args.steps, "seeds": seeds, "regimes": {n: dynamics.REGIMES[n] for n in names},
-        "base": {k: v for k, v in dataclasses.asdict(dynamics.record_base(args.steps)).items()
+        "steps": args.steps, "seeds": seeds, "n_val": args.n_val, "n_init": args.n_init,
+        "per_doubling": args.per_doubling, "regimes": {n: dynamics.REGIMES[n] for n in names},
+        "base": {k: v for k, v in dataclasses.asdict(dynamics.record_base(args.steps).replace(n_val=args.n_val)).items()
                  if k not in ("seed", "loss")},
         "wall_seconds": round(wall, 1), "regime_wall_seconds": walls,
         "columns": columns,

@@ -11,7 +11,7 @@ import numpy as np
 from ._validation import as_embeddings, check_same_rows
 
 __all__ = ["set_book_style", "MODALITY_COLORS", "plot_paired_embedding", "tau_label", "plot_check_margins",
-           "plot_methods_per_seed", "plot_zero_shot_curves", "plot_modality_examples"]
+           "plot_methods_per_seed", "plot_training_curves", "plot_zero_shot_curves", "plot_modality_examples"]
 
 #: Colours of the two modalities everywhere in the book (seaborn "colorblind" blue and orange).
 MODALITY_COLORS = ("#0173B2", "#DE8F05")
@@ -223,5 +223,34 @@ def plot_methods_per_seed(per_seed, methods: dict, metrics: dict, title: str):
         ax.set(xlabel="", ylabel=f"{column} (unitless)", title=column)
     axes[-1].legend(title="seed", fontsize=8, loc="best")
     fig.suptitle(title)
+    return fig
+
+
+def plot_training_curves(curves, panels, figsize_per_panel=(5.0, 4.0)):
+    """Checkpoint curves of kept training records, mean ± one sd over seeds, on a log step axis.
+
+    ``curves``: a DataFrame with columns ``regime``, ``seed``, ``step`` and the plotted columns
+    (:func:`gapnotes.dynamics.curves`); ``panels``: one ``(regimes, column, title, ylabel)`` per panel,
+    ``regimes`` a list of regime names. Step 0 is left out (no log position). Returns the figure.
+    """
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    if not panels:
+        raise ValueError("panels must hold at least one (regimes, column, title, ylabel)")
+    known = set(curves["regime"])
+    for regimes, column, _, _ in panels:
+        missing = [name for name in regimes if name not in known]
+        if missing or column not in curves:
+            raise ValueError(f"panels: curves has no regime {missing} or no column {column!r}")
+    width, height = figsize_per_panel
+    fig, axes = plt.subplots(1, len(panels), figsize=(width * len(panels), height), squeeze=False)
+    for ax, (regimes, column, title, ylabel) in zip(axes[0], panels):
+        shown = curves[curves["regime"].isin(regimes) & (curves["step"] > 0)]
+        sns.lineplot(data=shown, x="step", y=column, hue="regime", hue_order=list(regimes), errorbar="sd",
+                     ax=ax, palette="colorblind", marker="o", markersize=3)
+        ax.set(xscale="log", xlabel="training step (log scale)", title=title, ylabel=ylabel)
+        ax.legend(fontsize=7, title=None)
+    fig.tight_layout()
     return fig
 

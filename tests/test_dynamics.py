@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from gapnotes import dynamics
+from gapnotes.claims import seed_span
 from gapnotes.train import TRAINER_VERSION, TrainConfig, cache_key
 
 TINY = TrainConfig(steps=40, batch_size=32, n_train=256, n_val=64, eval_every=20, warmup_steps=5)
@@ -33,6 +34,9 @@ def test_converged_reads_the_last_doubling():
     assert dynamics.converged(_run([0.2, 0.80, 0.81], [0.1, 0.50, 0.505]))  # +1.25 %, +1 %
     assert not dynamics.converged(_run([0.2, 0.80, 0.81], [0.1, 0.50, 0.52]))  # V +4 %
     assert dynamics.converged(_run([0.2, 0.80, 0.81], [0.1, 0.50, 0.52]), tolerance=0.05)
+    # a score that falls after its peak counts as trained; the two-sided form does not count it
+    assert dynamics.converged(_run([0.2, 0.80, 0.78], [0.1, 0.50, 0.48]))
+    assert not dynamics.converged(_run([0.2, 0.80, 0.78], [0.1, 0.50, 0.48]), two_sided=True)
     assert not dynamics.converged(_run([0.2, 0.80, 0.81], [0.1, 0.50, 0.505]), step=300)
     with pytest.raises(ValueError, match="history must hold steps"):
         dynamics.converged(_run([0.2, 0.8], [0.1, 0.5], steps=(100, 300)))
@@ -153,3 +157,38 @@ def test_record_point_remeasured_cold():
     fresh = fresh[fresh["step"] == step].iloc[0]
     for column, tolerance in REMEASURE_TOLERANCE.items():
         assert abs(fresh[column] - kept[column]) <= tolerance, (column, fresh[column], kept[column])
+
+
+def test_headline_records_are_complete():
+    for label, path in dynamics.HEADLINE_RECORDS.items():
+        record = dynamics.kept_record(label)
+        assert path.is_file() and record["steps"] == dynamics.HEADLINE_STEPS
+        assert record["n_val"] == 2000 and record["n_init"] == 100 and record["machine"]["cpu"]
+        assert set(record["regimes"]) == set(dynamics.HEADLINE_REGIMES.values())
+        for name, overrides in record["regimes"].items():
+            assert overrides == dynamics.REGIMES[name], f"{name}: the record was made with other settings"
+        assert seed_span(record["seeds"]) == label
+        values = dynamics.headline_values(record)
+        assert sorted(values) == record["seeds"]
+        for seed_values in values.values():
+            assert len(seed_values) == 6 * len(dynamics.HEADLINE_REGIMES)
+
+
+def test_relative_gain_and_trained_share():
+    run = _run([0.2, 0.80, 0.81], [0.1, 0.50, 0.48])
+    assert dynamics.relative_gain(run, "sem_r1_i2t") == pytest.approx(0.0125)
+    assert dynamics.relative_gain(run, "v_measure") == pytest.approx(-0.04)
+    assert dynamics.relative_gain(run, "v_measure", step=300) == pytest.approx(4.0)
+    with pytest.raises(ValueError, match="history must hold steps"):
+        dynamics.relative_gain(run, "v_measure", step=450)
+    rows = [{"regime": r, "seed": s, "step": step, "sem_r1_i2t": v, "v_measure": v}
+            for r, last in (("a", 0.805), ("b", 0.9)) for s in (0, 1)
+            for step, v in ((150, 0.3), (300, 0.8), (600, last))]
+    record = {"columns": list(rows[0]), "rows": [list(r.values()) for r in rows]}
+    assert dynamics.trained_share(600, record) == (2, 4)
+    assert dynamics.trained_share(300, record) == (0, 4)
+
+
+def test_headline_values_need_a_headline_record():
+    with pytest.raises(ValueError, match="not a headline record"):
+        dynamics.headline_values(dynamics.kept_record().copy() | {"rows": []})

@@ -1,6 +1,7 @@
 """The claims ledger: every central claim of the book, measured per seed and checked.
 
-One home per job:
+One home per job (chapter 4's claims at convergence, judged from kept records, are
+:func:`at_convergence`'s, outside the registry):
 
 * :mod:`~gapnotes.claims.ledger` — the machinery: :class:`Claim`, :class:`Check`, :class:`Equivalence`,
   :class:`ClaimResult`, the two verdicts (its module doc), the report tables; it imports no claim;
@@ -20,7 +21,7 @@ one ensemble) and for its verdicts with ``claims.run(ids)``. Command line::
 
 from . import statistics
 from .chapter2 import AUTHORS_TAU_SWEEP, TEMPERATURES, temperature_table
-from .chapter4 import CLOSING_TEST_PAIRS, FULL_EVALUATION, compare_methods
+from .chapter4 import CLOSING_TEST_PAIRS, CONVERGED_CLAIMS, FULL_EVALUATION, at_convergence, compare_methods
 from .common import KMEANS_RESTARTS, PARTIAL_DETAIL, RANDOM_INIT_GAP, test_pairs
 from .ledger import (
     CONFIDENCE,
@@ -31,6 +32,7 @@ from .ledger import (
     Claim,
     ClaimResult,
     Equivalence,
+    budget_table,
     margins_frame,
     mean_sd,
     parse_seeds,
@@ -45,5 +47,6 @@ from .runner import configs, kept_records, main, pooled, rejudge, run
 __all__ = ["Check", "Equivalence", "Claim", "ClaimResult", "CLAIMS", "SEEDS", "CONFIDENCE", "MIN_SEEDS",
            "SINGLE_RUN_SHARE", "PARTIAL_DETAIL", "KMEANS_RESTARTS", "RANDOM_INIT_GAP", "TEMPERATURES",
            "AUTHORS_TAU_SWEEP", "FULL_EVALUATION", "CLOSING_TEST_PAIRS", "test_pairs", "parse_seeds", "select",
-           "configs", "run", "rejudge", "kept_records", "pooled", "report_table", "verdict_table", "seed_set_table",
+           "configs", "run", "rejudge", "kept_records", "pooled", "report_table", "budget_table", "verdict_table",
+           "seed_set_table", "at_convergence", "CONVERGED_CLAIMS",
            "seed_span", "margins_frame", "compare_methods", "temperature_table", "mean_sd", "statistics", "main"]

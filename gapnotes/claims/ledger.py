@@ -37,7 +37,7 @@ import numpy as np
 from .statistics import bootstrap_mean_lower_bound, mean_lower_bound, share_lower_bound, tost_bound
 
 __all__ = ["Check", "Equivalence", "Claim", "ClaimResult", "SEEDS", "CONFIDENCE", "MIN_SEEDS",
-           "SINGLE_RUN_SHARE", "difference", "named", "mean_sd", "parse_seeds", "report_table",
+           "SINGLE_RUN_SHARE", "difference", "named", "mean_sd", "parse_seeds", "report_table", "budget_table",
            "verdict_table", "seed_set_table", "seed_span", "margins_frame"]
 
 #: The five seeds the book shows (any five must do: ``python -m gapnotes.claims --seeds 5-9``).
@@ -416,6 +416,36 @@ def report_table(results):
                      "source": r.claim.source, "ours (mean ± sd)": ours,
                      "weakest check": check.describe(), "mean margin ≥ (95 %)": round(bound, 3),
                      "holds on average": r.holds_on_average, "runs that show it": f"{k}/{n}"})
+    return pd.DataFrame(rows).set_index("claim")
+
+
+def budget_table(results, record=None):
+    """Each claim's training budget and whether its models are trained by the book's criterion.
+
+    One row per claim: ``training`` (steps × pairs of its models, or "none") and ``trained?``: of the
+    runs of the training-length record (:func:`gapnotes.dynamics.trained_share`; ``record`` defaults
+    to the kept one), how many pass the 2 % convergence criterion at that step.
+    """
+    import pandas as pd
+
+    from ..dynamics import trained_share
+
+    rows, shares = [], {}
+    for r in results:
+        configs = r.claim.configs(r.seeds[0])
+        budgets = sorted({(c.steps, c.batch_size) for c in configs})
+        if not budgets:
+            rows.append({"claim": r.claim.id, "training": "none (no trained model)", "trained?": "—"})
+            continue
+        words = []
+        for steps, _ in budgets:
+            if steps not in shares:
+                shares[steps] = trained_share(steps, record)
+            k, n = shares[steps]
+            words.append(f"{'no' if k == 0 else 'partly'}: {k} of {n} runs pass it at step {steps:,}")
+        rows.append({"claim": r.claim.id,
+                     "training": "; ".join(f"{steps:,} steps × {batch} pairs" for steps, batch in budgets),
+                     "trained?": "; ".join(words)})
     return pd.DataFrame(rows).set_index("claim")
 
 
