@@ -460,3 +460,28 @@ def test_effect_verdict_tables_and_seed_spans():
     assert claims.seed_span([4, 0, 1, 2, 3]) == "0–4" and claims.seed_span([1, 2, 3, 7, 9, 10]) == "1–3, 7, 9–10"
     with pytest.raises(ValueError, match="seeds"):
         claims.seed_span([])
+
+
+def test_budget_table_states_each_claims_training_and_whether_it_is_trained():
+    results = [claims.ClaimResult(c, [0, 1], [{}, {}], "cpu") for c in claims.CLAIMS.values()]
+    table = claims.budget_table(results)
+    assert list(table.index) == list(claims.CLAIMS)
+    assert table.loc["released.gap", "training"].startswith("none")
+    assert table.loc["closing.group-wise", "training"] == "300 steps × 128 pairs"
+    # no run of the training-length record is trained at step 300 (chapter 2)
+    assert table.loc["closing.group-wise", "trained?"].startswith("no: 0 of 45")
+
+
+def test_the_headline_at_convergence_holds_on_every_kept_seed_set():
+    from gapnotes import dynamics
+
+    for seeds in dynamics.HEADLINE_RECORDS:
+        results = claims.at_convergence(seeds)
+        assert [r.claim.id for r in results] == [c.id for c in claims.CONVERGED_CLAIMS]
+        for result in results:
+            assert len(result.seeds) == 5
+            result.assert_holds_on_average()
+    with pytest.raises(ValueError, match="seed_sets"):
+        claims.at_convergence("0-99")
+    with pytest.raises(RuntimeError, match="kept record"):
+        claims.CONVERGED_CLAIMS[0].measure(0, "cpu")
