@@ -205,9 +205,9 @@ def headline_values(record: dict, step: int | None = None) -> dict:
     if missing:
         raise ValueError(f"record has no runs of {missing}: not a headline record")
     step = int(frame["step"].max()) if step is None else check_int(step, "step", minimum=2)
-    out = {}
+    out, short_names = {}, {v: k for k, v in HEADLINE_REGIMES.items()}
     for (regime, seed), run in frame.groupby(["regime", "seed"], sort=False):
-        short = {v: k for k, v in HEADLINE_REGIMES.items()}.get(regime)
+        short = short_names.get(regime)
         if short is None:
             continue
         row = run.set_index("step").loc[step]

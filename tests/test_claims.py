@@ -485,3 +485,14 @@ def test_the_headline_at_convergence_holds_on_every_kept_seed_set():
         claims.at_convergence("0-99")
     with pytest.raises(RuntimeError, match="kept record"):
         claims.CONVERGED_CLAIMS[0].measure(0, "cpu")
+
+
+def test_convergence_words_are_the_converged_claims_summaries():
+    words = claims.convergence_words()
+    conv, warm = claims.at_convergence(["0–4", "5–9"])
+    assert words["conv_runs"] == "{} of {}".format(*conv.runs_shown)
+    assert words["conv_gap_clip"] == conv.summary("gap_clip_lt")
+    gain = conv.effect(lambda v: v["v_modgap"] - v["v_clip_lt"])
+    assert words["conv_v_gain"] == f"{gain['mean']:.3f} ± {gain['sd']:.3f}"
+    assert words["conv_gap_warm"] == warm.summary("gap_clip_lt_warm")
+    assert float(words["conv_rise_max"].rstrip(" %")) < 2.0  # no run still rising by 2 %

@@ -21,7 +21,14 @@ one ensemble) and for its verdicts with ``claims.run(ids)``. Command line::
 
 from . import statistics
 from .chapter2 import AUTHORS_TAU_SWEEP, TEMPERATURES, temperature_table
-from .chapter4 import CLOSING_TEST_PAIRS, CONVERGED_CLAIMS, FULL_EVALUATION, at_convergence, compare_methods
+from .chapter4 import (
+    CLOSING_TEST_PAIRS,
+    CONVERGED_CLAIMS,
+    FULL_EVALUATION,
+    at_convergence,
+    compare_methods,
+    convergence_words,
+)
 from .common import KMEANS_RESTARTS, PARTIAL_DETAIL, RANDOM_INIT_GAP, test_pairs
 from .ledger import (
     CONFIDENCE,
@@ -48,5 +55,5 @@ __all__ = ["Check", "Equivalence", "Claim", "ClaimResult", "CLAIMS", "SEEDS", "C
            "SINGLE_RUN_SHARE", "PARTIAL_DETAIL", "KMEANS_RESTARTS", "RANDOM_INIT_GAP", "TEMPERATURES",
            "AUTHORS_TAU_SWEEP", "FULL_EVALUATION", "CLOSING_TEST_PAIRS", "test_pairs", "parse_seeds", "select",
            "configs", "run", "rejudge", "kept_records", "pooled", "report_table", "budget_table", "verdict_table",
-           "seed_set_table", "at_convergence", "CONVERGED_CLAIMS",
+           "seed_set_table", "at_convergence", "convergence_words", "CONVERGED_CLAIMS",
            "seed_span", "margins_frame", "compare_methods", "temperature_table", "mean_sd", "statistics", "main"]

@@ -340,9 +340,11 @@ class ClaimResult:
         table = pd.DataFrame(self.values, index=pd.Index(self.seeds, name="seed"))
         return table.assign(holds=self.holds)
 
-    def summary(self, name: str) -> str:
-        """``"mean ± sd"`` of one value over the seeds."""
-        return mean_sd([values[name] for values in self.values])
+    def summary(self, value) -> str:
+        """``"mean ± sd"`` of one value over the seeds: a value name, or a function of one seed's
+        values (e.g. a difference), as :meth:`effect`."""
+        get = value if callable(value) else (lambda v: v[value])
+        return mean_sd([get(values) for values in self.values])
 
     def to_dict(self) -> dict:
         """The JSON record: id, chapter, statement, paper, source, seeds, values, holds, device, and
