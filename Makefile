@@ -26,9 +26,11 @@ export GAPNOTES_PROGRESS := 0
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	# uv resolves and installs the same requirements as pip, about 3x faster (CI pays it every run)
+	# uv resolves and installs the same requirements as pip, about 3x faster (CI pays it every run);
+	# --compile-bytecode writes the .pyc files pip writes by default: without them every new kernel
+	# compiles open_clip, torchvision, … again (measured: 16 s → 8 s to import a chapter's libraries)
 	$(PY) -m pip install --quiet uv
-	$(VENV)/bin/uv pip install --quiet --python $(PY) -r requirements.txt
+	$(VENV)/bin/uv pip install --quiet --compile-bytecode --python $(PY) -r requirements.txt
 	$(VENV)/bin/uv pip install --quiet --python $(PY) --no-deps -e .
 	touch $@
 

@@ -4,6 +4,7 @@
     python benchmarks/training_length.py --seeds 0-1 --steps 600 --out /tmp/short.json
     python benchmarks/training_length.py --headline --seeds 0-4   # chapter 4's converged headline
     python benchmarks/training_length.py --headline --seeds 5-9   # its evidence seeds
+    python benchmarks/training_length.py --add --regimes "CLIP, τ = 0.05 fixed"   # grow the record
 
 Each regime of :data:`gapnotes.dynamics.REGIMES` is trained once per seed for ``--steps`` steps
 (eight times the book's 300), and every model is scored at log-spaced checkpoints of that one run
@@ -50,6 +51,9 @@ def main(argv=None) -> int:
     parser.add_argument("--n-init", type=int, default=10, help="k-means restarts of each V-measure")
     parser.add_argument("--out", type=Path, default=None, help="default: the record's file in gapnotes/records")
     parser.add_argument("--replace", action="store_true", help="overwrite --out if it exists")
+    parser.add_argument("--add", action="store_true",
+                        help="train only --regimes, with the settings and seeds of the existing --out, and add "
+                             "their rows to it (the record lists each addition's command, machine and wall time)")
     args = parser.parse_args(argv)
     seeds = parse_seeds(args.seeds)
     if args.headline:
@@ -66,7 +70,23 @@ def main(argv=None) -> int:
             args.out = dynamics.HEADLINE_RECORDS[label]
     if args.out is None:
         args.out = dynamics.RECORD_PATH
-    if args.out.exists() and not args.replace:
+    existing = None
+    if args.add:
+        if args.replace or args.headline or not args.regimes:
+            parser.error("--add needs --regimes and goes without --replace and --headline")
+        if not args.out.exists():
+            parser.error(f"--add: --out {args.out} does not exist")
+        existing = json.loads(args.out.read_text(encoding="utf-8"))
+        already = sorted(set(args.regimes) & set(existing["regimes"]))
+        if already:
+            parser.error(f"--add: {args.out} already holds {already}")
+        given = set(argv if argv is not None else sys.argv[1:])
+        if given & {"--steps", "--per-doubling", "--n-val", "--n-init", "--seeds"}:
+            parser.error("--add takes --steps, --per-doubling, --n-val, --n-init and --seeds from the record")
+        # records written before these settings were flags hold the defaults of that time
+        seeds, args.steps, args.per_doubling = existing["seeds"], existing["steps"], existing.get("per_doubling", 2)
+        args.n_val, args.n_init = existing.get("n_val", existing["base"]["n_val"]), existing.get("n_init", 10)
+    elif args.out.exists() and not args.replace:
         parser.error(f"--out {args.out} exists; pass --replace to regenerate it (or choose a new path)")
     names = args.regimes or list(dynamics.REGIMES)
     unknown = [n for n in names if n not in dynamics.REGIMES]
@@ -86,10 +106,25 @@ def main(argv=None) -> int:
     frame = pd.concat(frames, ignore_index=True)
     columns = ["regime", "seed", "step", "train_loss", "temperature", "gap", "true_pair_cos", "r1_i2t", "r1_t2i",
                "sem_r1_i2t", "sem_r1_t2i", "v_measure"]
+    command = "python benchmarks/training_length.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    if existing is not None:
+        record = existing
+        record["regimes"].update({n: dynamics.REGIMES[n] for n in names})
+        record["regime_wall_seconds"].update(walls)
+        record.setdefault("additions", []).append(
+            {"regimes": names, "command": command, "machine": _machine(), "device": str(device),
+             "date": time.strftime("%Y-%m-%d"), "wall_seconds": round(wall, 1)})
+        record["rows"] += [[r["regime"], int(r["seed"]), int(r["step"]),
+                            *(round(float(r[c]), 5) for c in record["columns"][3:])]
+                           for r in frame.to_dict("records")]
+        args.out.write_text(json.dumps(record, ensure_ascii=False, indent=None) + "\n")
+        print(dynamics.convergence_table(dynamics.curves(record)).to_string())
+        print(f"{len(frame)} rows added, {wall:.0f} s on {_machine()['cpu']} ({device}); wrote {args.out}")
+        return 0
     record = {
         "what": "gap, learned τ, R@1 and V-measure at log-spaced checkpoints of one run per regime and seed "
                 "(validation pairs); see gapnotes.dynamics",
-        "command": "python benchmarks/training_length.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "command": command,
         "machine": _machine(), "device": str(device), "date": time.strftime("%Y-%m-%d"),
         "steps": args.steps, "seeds": seeds, "n_val": args.n_val, "n_init": args.n_init,
         "per_doubling": args.per_doubling, "regimes": {n: dynamics.REGIMES[n] for n in names},

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_embeddings, check_same_rows
+from ._validation import as_embeddings, check_int, check_same_rows
 
 __all__ = ["set_book_style", "MODALITY_COLORS", "plot_paired_embedding", "tau_label", "plot_check_margins",
            "plot_methods_per_seed", "plot_training_curves", "plot_zero_shot_curves", "plot_modality_examples"]
@@ -226,12 +226,13 @@ def plot_methods_per_seed(per_seed, methods: dict, metrics: dict, title: str):
     return fig
 
 
-def plot_training_curves(curves, panels, figsize_per_panel=(5.0, 4.0)):
+def plot_training_curves(curves, panels, figsize_per_panel=(5.0, 4.0), ncols: int | None = None):
     """Checkpoint curves of kept training records, mean ± one sd over seeds, on a log step axis.
 
     ``curves``: a DataFrame with columns ``regime``, ``seed``, ``step`` and the plotted columns
     (:func:`gapnotes.dynamics.curves`); ``panels``: one ``(regimes, column, title, ylabel)`` per panel,
-    ``regimes`` a list of regime names. Step 0 is left out (no log position). Returns the figure.
+    ``regimes`` a list of regime names; ``ncols``: panels per row (default: all in one row). Step 0 is
+    left out (no log position). Returns the figure.
     """
     import matplotlib.pyplot as plt
     import seaborn as sns
@@ -243,14 +244,18 @@ def plot_training_curves(curves, panels, figsize_per_panel=(5.0, 4.0)):
         missing = [name for name in regimes if name not in known]
         if missing or column not in curves:
             raise ValueError(f"panels: curves has no regime {missing} or no column {column!r}")
+    ncols = len(panels) if ncols is None else check_int(ncols, "ncols", minimum=1)
+    nrows = -(-len(panels) // ncols)
     width, height = figsize_per_panel
-    fig, axes = plt.subplots(1, len(panels), figsize=(width * len(panels), height), squeeze=False)
-    for ax, (regimes, column, title, ylabel) in zip(axes[0], panels):
+    fig, axes = plt.subplots(nrows, ncols, figsize=(width * ncols, height * nrows), squeeze=False)
+    for ax, (regimes, column, title, ylabel) in zip(axes.flat, panels):
         shown = curves[curves["regime"].isin(regimes) & (curves["step"] > 0)]
         sns.lineplot(data=shown, x="step", y=column, hue="regime", hue_order=list(regimes), errorbar="sd",
                      ax=ax, palette="colorblind", marker="o", markersize=3)
         ax.set(xscale="log", xlabel="training step (log scale)", title=title, ylabel=ylabel)
         ax.legend(fontsize=7, title=None)
+    for ax in list(axes.flat)[len(panels):]:
+        ax.set_visible(False)
     fig.tight_layout()
     return fig
 

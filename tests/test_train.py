@@ -1,11 +1,12 @@
 """The trainer: validation before work, loss goes down, history, cache, determinism, atomic cache."""
 
+import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
 
 from gapnotes import train as train_mod  # noqa: E402
-from gapnotes.train import TrainConfig, train  # noqa: E402
+from gapnotes.train import TrainConfig, train, train_many  # noqa: E402
 
 SMALL = TrainConfig(steps=40, batch_size=32, n_train=256, n_val=64, eval_every=20, warmup_steps=5)
 
@@ -47,6 +48,32 @@ def test_fixed_temperature_stays_fixed_and_procrustes_starts_small(cache):
     assert fixed.history["temperature"].round(6).eq(0.5).all()
     amended = train(SMALL.replace(init="procrustes"), progress=False, cache=False, device="cpu")
     assert amended.history["gap"].iloc[0] < 0.5 * fixed.history["gap"].iloc[0]
+
+
+def test_scheduled_temperature_rises_linearly_and_ends_in_the_stored_model(cache):
+    cfg = SMALL.replace(temperature=0.01, temperature_end=0.05, learn_temperature=False, eval_every=10)
+    result = train(cfg, progress=False, cache=False, device="cpu")
+    steps, taus = result.history["step"].to_numpy(), result.history["temperature"].to_numpy()
+    # τ(s) = τ₀ + (τ₁ − τ₀)·s/steps at every recorded step, step 0 included
+    assert np.allclose(taus, 0.01 + 0.04 * steps / cfg.steps, rtol=1e-5)
+    assert float(result.model.logit_scale.exp()) == pytest.approx(1 / 0.05, rel=1e-5)
+    # a member of an ensemble follows its own schedule beside a fixed-τ member
+    lone_fixed = train(SMALL.replace(temperature=0.05, learn_temperature=False), progress=False, cache=False,
+                       device="cpu")
+    both = train_many([cfg, SMALL.replace(temperature=0.05, learn_temperature=False)], progress=False,
+                      device="cpu")
+    assert np.allclose(both[0].history["temperature"], taus)
+    assert np.allclose(both[1].history["gap"], lone_fixed.history["gap"], atol=1e-5)
+
+
+def test_temperature_end_is_checked_and_leaves_old_cache_keys_alone():
+    with pytest.raises(ValueError, match="learn_temperature=False"):
+        SMALL.replace(temperature_end=0.05).validate()
+    with pytest.raises(ValueError, match="temperature_end"):
+        SMALL.replace(temperature_end=-0.05, learn_temperature=False).validate()
+    assert train_mod.cache_key(SMALL) == train_mod.cache_key(SMALL.replace(temperature_end=None))
+    scheduled = SMALL.replace(temperature_end=0.05, learn_temperature=False)
+    assert train_mod.cache_key(scheduled) != train_mod.cache_key(SMALL.replace(learn_temperature=False))
 
 
 def test_amended_start_is_a_fixed_rotation_kept_in_the_stored_model(cache):

@@ -25,7 +25,7 @@ from pathlib import Path
 from .ledger import MIN_SEEDS, SEEDS, Claim, ClaimResult, parse_seeds, seed_span, verdict_table
 from .registry import CLAIMS, select
 
-__all__ = ["select", "configs", "run", "rejudge", "kept_records", "pooled", "main"]
+__all__ = ["select", "configs", "run", "rejudge", "kept", "kept_records", "pooled", "main"]
 
 #: The kept records of the ledger on seeds the book does not run (package data).
 RECORDS = Path(__file__).resolve().parent / "records"
@@ -185,6 +185,20 @@ def pooled(results, records=None) -> list:
     """
     paths = kept_records() if records is None else [Path(p) for p in records]
     return _combined(results, [rejudge(path, [r.claim.id for r in results]) for path in paths])
+
+
+def kept(ids, records=None) -> list:
+    """The claims ``ids`` judged on the seeds of the kept records alone: nothing is trained or measured.
+
+    For a chapter that quotes another chapter's claim without training its models (e.g. chapter 4
+    reads chapter 3's centring effect); ``records`` as in :func:`pooled`.
+    """
+    paths = kept_records() if records is None else [Path(p) for p in records]
+    if not paths:
+        raise ValueError("records must name at least one kept record")
+    wanted = [claim.id for claim in select(ids)]
+    first, *rest = [rejudge(path, wanted) for path in paths]
+    return _combined(first, rest)
 
 
 def _combined(results, others) -> list:

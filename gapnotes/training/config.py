@@ -23,7 +23,7 @@ _INITS = ("random", "procrustes")
 
 #: Fields in which the members of one ensemble may differ: everything else (architecture, data,
 #: optimiser, schedule) is shared by the members and decides which configs can train together.
-MEMBER_FIELDS = ("seed", "loss", "loss_options", "temperature", "learn_temperature", "init")
+MEMBER_FIELDS = ("seed", "loss", "loss_options", "temperature", "learn_temperature", "temperature_end", "init")
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,10 @@ class TrainConfig:
         which also pulls the logit scale log(1/τ), the LayerNorm gains and the biases towards 0) or,
         as open_clip's training script does, only on weights of two or more dimensions (False)
     temperature : τ at step 0; learn_temperature: whether τ is trained (CLIP's default) or fixed
+    temperature_end : None (τ constant unless learnt), or a scheduled τ: fixed, not learnt, and
+        raised (or lowered) linearly from ``temperature`` at step 0 to ``temperature_end`` at the
+        last step, τ(s) = τ₀ + (τ₁ − τ₀)·s/steps. Yaras et al. (2025)'s *temperature scheduling*
+        mitigation of the gap (their best schedule: 0.01 → 0.05); needs ``learn_temperature=False``
     seed : seeds the weights and the batch order
     init : ``"random"``, or ``"procrustes"``: the amended initialisation of Liang et al. (2022), one
         orthogonal rotation fitted at step 0 on all training pairs and applied, fixed, to the
@@ -60,6 +64,7 @@ class TrainConfig:
     warmup_steps: int = 30
     temperature: float = 0.07
     learn_temperature: bool = True
+    temperature_end: float | None = None
     seed: int = 0
     init: str = "random"
     n_train: int = 8000
@@ -92,6 +97,11 @@ class TrainConfig:
         if self.batch_size > self.n_train:
             raise ValueError(f"batch_size ({self.batch_size}) is larger than the training data (n_train={self.n_train})")
         check_float(self.temperature, "temperature", positive=True, allow_zero=False)
+        if self.temperature_end is not None:
+            check_float(self.temperature_end, "temperature_end", positive=True, allow_zero=False)
+            if self.learn_temperature:
+                raise ValueError("temperature_end schedules τ, which is then not learnt: "
+                                 "pass learn_temperature=False with it")
         check_float(self.lr, "lr", positive=True, allow_zero=False)
         check_float(self.weight_decay, "weight_decay", positive=True)
         check_float(self.mismatched, "mismatched", positive=True)
@@ -139,7 +149,7 @@ class TrainResult:
 
 #: Fields added after cache keys existed, with the value that trains what the trainer did before
 #: them: a config holding that value leaves the field out of its key, so old entries stay valid.
-_ADDED_FIELDS = {"modalities": 2, "mismatched": 0.0, "decay_all": True}
+_ADDED_FIELDS = {"modalities": 2, "mismatched": 0.0, "decay_all": True, "temperature_end": None}
 
 
 def cache_key(config: TrainConfig) -> str:

@@ -155,6 +155,21 @@ def _record(rows, stacked, val_inputs, step, running, n_steps, extra_scores=None
                             **scores(*member), **extra})
 
 
+def _scheduled_temperature(config, progress: float) -> float:
+    """τ of a config with ``temperature_end`` at ``progress`` = step / steps: linear from τ₀ to τ₁."""
+    return config.temperature + (config.temperature_end - config.temperature) * progress
+
+
+def _schedule_temperatures(stacked, configs, progress: float) -> None:
+    """Set each scheduled member's fixed logit scale log(1/τ) for this step (Yaras et al. 2025)."""
+    import torch
+
+    with torch.no_grad():
+        for m, config in enumerate(configs):
+            if config.temperature_end is not None:
+                stacked.logit_scales[m].fill_(-math.log(_scheduled_temperature(config, progress)))
+
+
 def _record_steps(record_at, steps: int, eval_every: int, stop_after: int) -> set:
     """The steps after which a history row is written (step 0 is always written)."""
     if record_at is None:
@@ -226,9 +241,10 @@ def train_members(configs, device, progress: bool = False, *, record_at=None, st
         for group in optimizer.param_groups:
             group["lr"] = lr
         batch = [t[index[step - 1]] for t in train_inputs]  # each (M, B, …)
+        progress_frac = step / steps
+        _schedule_temperatures(stacked, configs, progress_frac)
         features = stacked.features(*batch)
         scale = stacked.logit_scale()
-        progress_frac = step / steps
         member_losses = torch.stack([
             losses[m]([f[m] for f in features], scale[m], progress_frac, configs[m].loss_options)
             for m in range(count)])
