@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -106,7 +107,7 @@ def main(argv=None) -> int:
     frame = pd.concat(frames, ignore_index=True)
     columns = ["regime", "seed", "step", "train_loss", "temperature", "gap", "true_pair_cos", "r1_i2t", "r1_t2i",
                "sem_r1_i2t", "sem_r1_t2i", "v_measure"]
-    command = "python benchmarks/training_length.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    command = "python benchmarks/training_length.py " + shlex.join(argv if argv is not None else sys.argv[1:])
     if existing is not None:
         record = existing
         record["regimes"].update({n: dynamics.REGIMES[n] for n in names})

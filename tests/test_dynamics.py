@@ -53,6 +53,27 @@ def test_convergence_table_counts_trained_seeds():
     assert table.loc["a", "trained at 300"] == "0/2"
 
 
+def test_early_growth_reads_each_regime_and_rejects_missing_checkpoints():
+    frame = dynamics.curves(dynamics.kept_record())
+    early = dynamics.early_growth(frame)
+    assert list(early.index) == list(dict.fromkeys(frame["regime"]))
+    assert (early["grew"] <= early["seeds"]).all() and early["gap_start"].gt(0).all()
+    with pytest.raises(ValueError, match="no step 0"):
+        dynamics.early_growth(frame[frame["step"] > 0])
+    with pytest.raises(TypeError, match="until"):
+        dynamics.early_growth(frame, until=10.5)
+
+
+def test_added_regimes_say_how_they_were_trained():
+    record = dynamics.kept_record()
+    added = dynamics.added_regimes(record)
+    assert added == ["CLIP, τ 0.01 → 0.05 scheduled", "CLIP, τ = 0.05 fixed"]
+    for addition in record["additions"]:
+        assert addition["command"].startswith("python benchmarks/training_length.py --add")
+        assert addition["wall_seconds"] > 0 and addition["machine"]["cpu"]
+    assert dynamics.added_regimes({"rows": []}) == []
+
+
 def test_regimes_are_valid_configs():
     for name in dynamics.REGIMES:
         config = dynamics.regime_config(name, seed=3).validate()
@@ -62,14 +83,16 @@ def test_regimes_are_valid_configs():
 
 
 def test_new_fields_keep_old_cache_keys():
-    """decay_all=True and mismatched=0 are the trainer's behaviour before the fields existed."""
+    """decay_all=True, mismatched=0 and no τ schedule are the trainer's behaviour before the fields existed."""
     fields = dataclasses.asdict(TINY)
-    for name in ("modalities", "decay_all", "mismatched"):
+    for name in ("modalities", "decay_all", "mismatched", "temperature_end"):
         del fields[name]
     payload = json.dumps({"trainer": TRAINER_VERSION, **fields}, sort_keys=True, default=str)
     assert cache_key(TINY) == hashlib.sha256(payload.encode()).hexdigest()[:20]
     assert cache_key(TINY.replace(decay_all=False)) != cache_key(TINY)
     assert cache_key(TINY.replace(mismatched=0.2)) != cache_key(TINY)
+    assert cache_key(TINY.replace(temperature_end=0.05, learn_temperature=False)) != cache_key(
+        TINY.replace(learn_temperature=False))
 
 
 @pytest.mark.parametrize("changes, match", [({"mismatched": 1.0}, "mismatched"), ({"mismatched": -0.1}, "mismatched"),
@@ -157,6 +180,42 @@ def test_record_point_remeasured_cold():
     fresh = fresh[fresh["step"] == step].iloc[0]
     for column, tolerance in REMEASURE_TOLERANCE.items():
         assert abs(fresh[column] - kept[column]) <= tolerance, (column, fresh[column], kept[column])
+
+
+def test_scheduled_regime_point_remeasured_cold():
+    """The added regime (Yaras et al.'s τ schedule) re-trained to step 150: the schedule follows the whole run."""
+    pytest.importorskip("torch")
+    record = dynamics.kept_record()
+    name, seed, step = "CLIP, τ 0.01 → 0.05 scheduled", record["seeds"][0], 150
+    kept = dynamics.curves(record).query("regime == @name and seed == @seed and step == @step").iloc[0]
+    assert kept["temperature"] == pytest.approx(0.01 + 0.04 * step / record["steps"], rel=1e-4)
+    config = dynamics.regime_config(name, seed, record["steps"])
+    fresh = dynamics.training_curves([config], record_at=[step], stop_after=step, device="cpu")
+    fresh = fresh[fresh["step"] == step].iloc[0]
+    for column, tolerance in REMEASURE_TOLERANCE.items():
+        assert abs(fresh[column] - kept[column]) <= tolerance, (column, fresh[column], kept[column])
+
+
+def test_adding_to_a_record_refuses_what_it_holds_and_its_own_settings(tmp_path, capsys):
+    import shutil
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import training_length
+
+    copy = tmp_path / "record.json"
+    shutil.copy(dynamics.RECORD_PATH, copy)
+    for argv, message in (
+        (["--add", "--regimes", "CLIP, τ = 0.05 fixed", "--out", str(copy)], "already holds"),
+        (["--add", "--regimes", "CLIP, τ = 0.05 fixed", "--out", str(tmp_path / "none.json")], "does not exist"),
+        (["--add", "--out", str(copy)], "needs --regimes"),
+        (["--add", "--regimes", "CLIP-XL", "--steps", "10", "--out", str(copy)], "from the record"),
+    ):
+        with pytest.raises(SystemExit):
+            training_length.main(argv)
+        assert message in capsys.readouterr().err
+    assert copy.read_bytes() == dynamics.RECORD_PATH.read_bytes()
 
 
 def test_headline_records_are_complete():
