@@ -149,13 +149,17 @@ def train_many(configs, *, progress: bool | None = None, device=None,
 
 
 def ensembles(configs, max_ensemble: int = MAX_ENSEMBLE) -> list[list]:
-    """``configs`` grouped by :func:`ensemble_signature` (first-seen order), each group cut into
-    chunks of at most ``max_ensemble``: the lists that can train as one stacked ensemble."""
+    """``configs`` grouped by :func:`ensemble_signature` (first-seen order), each group cut into as
+    few chunks of at most ``max_ensemble`` as it needs, of near-equal size (18 members → 9 + 9, not
+    16 + 2: a small ensemble costs more per member): the lists that can train as one stacked ensemble."""
     groups: dict[str, list] = {}
     for config in configs:
         groups.setdefault(ensemble_signature(config), []).append(config)
-    return [members[start:start + max_ensemble] for members in groups.values()
-            for start in range(0, len(members), max_ensemble)]
+    out = []
+    for members in groups.values():
+        size = -(-len(members) // -(-len(members) // max_ensemble))  # ceil(n / number of chunks)
+        out += [members[start:start + size] for start in range(0, len(members), size)]
+    return out
 
 
 def evaluate(model, images, tokens, sketches=None) -> dict:

@@ -225,7 +225,10 @@ def test_train_many_groups_by_what_members_must_share_and_caps_the_ensemble(cach
     other_data = SMALL.replace(caption_detail=2)
     configs = [SMALL.replace(seed=s) for s in range(3)] + [other_data, SMALL.replace(temperature=0.5)]
     train_mod.train_many(configs, progress=False, device="cpu", max_ensemble=3)
-    assert sizes == [3, 1, 1]  # (seeds 0–2), (temperature 0.5: same signature, over the cap), (other data)
+    # four of one signature over a cap of 3: two even ensembles (not 3 + 1), then the other data
+    assert sizes == [2, 2, 1]
+    assert [len(e) for e in train_mod.ensembles([SMALL.replace(seed=s) for s in range(18)], 16)] == [9, 9]
+    assert [len(e) for e in train_mod.ensembles([SMALL.replace(seed=s) for s in range(17)], 16)] == [9, 8]
     with pytest.raises(ValueError, match="may differ only in"):
         real([SMALL, other_data], torch.device("cpu"))
 
