@@ -32,6 +32,10 @@ from pathlib import Path
 
 from run import _machine  # benchmarks/run.py, beside this script
 
+#: The columns of a record's rows.
+COLUMNS = ["regime", "seed", "step", "train_loss", "temperature", "gap", "true_pair_cos", "r1_i2t", "r1_t2i",
+           "sem_r1_i2t", "sem_r1_t2i", "v_measure"]
+
 
 def main(argv=None) -> int:
     import pandas as pd
@@ -78,6 +82,8 @@ def main(argv=None) -> int:
         if not args.out.exists():
             parser.error(f"--add: --out {args.out} does not exist")
         existing = json.loads(args.out.read_text(encoding="utf-8"))
+        if existing["columns"] != COLUMNS:
+            parser.error(f"--add: {args.out} has other columns than this script writes")
         already = sorted(set(args.regimes) & set(existing["regimes"]))
         if already:
             parser.error(f"--add: {args.out} already holds {already}")
@@ -105,42 +111,38 @@ def main(argv=None) -> int:
         print(f"{name}: {walls[name]:.0f} s", flush=True)
     wall = time.perf_counter() - start
     frame = pd.concat(frames, ignore_index=True)
-    columns = ["regime", "seed", "step", "train_loss", "temperature", "gap", "true_pair_cos", "r1_i2t", "r1_t2i",
-               "sem_r1_i2t", "sem_r1_t2i", "v_measure"]
+    columns = COLUMNS
     command = "python benchmarks/training_length.py " + shlex.join(argv if argv is not None else sys.argv[1:])
-    if existing is not None:
+    rows = [[r["regime"], int(r["seed"]), int(r["step"]), *(round(float(r[c]), 5) for c in columns[3:])]
+            for r in frame.to_dict("records")]
+    if existing is not None:  # --add: the record keeps its own settings; the addition says how it was made
         record = existing
         record["regimes"].update({n: dynamics.REGIMES[n] for n in names})
         record["regime_wall_seconds"].update(walls)
         record.setdefault("additions", []).append(
             {"regimes": names, "command": command, "machine": _machine(), "device": str(device),
              "date": time.strftime("%Y-%m-%d"), "wall_seconds": round(wall, 1)})
-        record["rows"] += [[r["regime"], int(r["seed"]), int(r["step"]),
-                            *(round(float(r[c]), 5) for c in record["columns"][3:])]
-                           for r in frame.to_dict("records")]
-        args.out.write_text(json.dumps(record, ensure_ascii=False, indent=None) + "\n")
-        print(dynamics.convergence_table(dynamics.curves(record)).to_string())
-        print(f"{len(frame)} rows added, {wall:.0f} s on {_machine()['cpu']} ({device}); wrote {args.out}")
-        return 0
-    record = {
-        "what": "gap, learned τ, R@1 and V-measure at log-spaced checkpoints of one run per regime and seed "
-                "(validation pairs); see gapnotes.dynamics",
-        "command": command,
-        "machine": _machine(), "device": str(device), "date": time.strftime("%Y-%m-%d"),
-        "steps": args.steps, "seeds": seeds, "n_val": args.n_val, "n_init": args.n_init,
-        "per_doubling": args.per_doubling, "regimes": {n: dynamics.REGIMES[n] for n in names},
-        "base": {k: v for k, v in dataclasses.asdict(dynamics.record_base(args.steps).replace(n_val=args.n_val)).items()
-                 if k not in ("seed", "loss")},
-        "wall_seconds": round(wall, 1), "regime_wall_seconds": walls,
-        "columns": columns,
-        "rows": [[r["regime"], int(r["seed"]), int(r["step"]), *(round(float(r[c]), 5) for c in columns[3:])]
-                 for r in frame.to_dict("records")],
-    }
+        record["rows"] += rows
+    else:
+        record = {
+            "what": "gap, learned τ, R@1 and V-measure at log-spaced checkpoints of one run per regime and seed "
+                    "(validation pairs); see gapnotes.dynamics",
+            "command": command,
+            "machine": _machine(), "device": str(device), "date": time.strftime("%Y-%m-%d"),
+            "steps": args.steps, "seeds": seeds, "n_val": args.n_val, "n_init": args.n_init,
+            "per_doubling": args.per_doubling, "regimes": {n: dynamics.REGIMES[n] for n in names},
+            "base": {k: v for k, v in
+                     dataclasses.asdict(dynamics.record_base(args.steps).replace(n_val=args.n_val)).items()
+                     if k not in ("seed", "loss")},
+            "wall_seconds": round(wall, 1), "regime_wall_seconds": walls,
+            "columns": columns,
+            "rows": rows,
+        }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(record, ensure_ascii=False, indent=None) + "\n")
     with pd.option_context("display.width", 250, "display.max_columns", 20):
         print(dynamics.convergence_table(dynamics.curves(record)).to_string())
-    print(f"{len(frame)} rows, {wall:.0f} s in all on {record['machine']['cpu']} ({device}); wrote {args.out}")
+    print(f"{len(frame)} rows, {wall:.0f} s in all on {_machine()['cpu']} ({device}); wrote {args.out}")
     return 0
 
 

@@ -229,8 +229,8 @@ def early_growth(curves_frame, until: int = 106):
     """Does the gap grow at the start of training? Per regime, over the checkpoints 0 < step ≤ ``until``.
 
     Returns a DataFrame indexed by regime: ``gap_start`` (mean gap at step 0), ``gap_peak`` (mean over
-    seeds of each seed's largest early gap), ``peak_steps`` (the smallest and largest step of those
-    peaks, "13–53"), ``grew`` (seeds whose early peak exceeds their step-0 gap) and ``seeds``, and
+    seeds of each seed's largest early gap), ``peak_first`` and ``peak_last`` (the smallest and largest
+    step of those peaks), ``grew`` (seeds whose early peak exceeds their step-0 gap) and ``seeds``, and
     ``gap_at_until`` (mean gap at step ``until``). Yaras et al. (2025, Theorem 3.3) prove that from a
     random start the gap first grows; Liang et al. (2022, Sec. 4.4) measured 1.189 → 1.299.
     """
@@ -245,7 +245,7 @@ def early_growth(curves_frame, until: int = 106):
             raise ValueError(f"curves_frame: regime {regime!r} has no step 0 or no checkpoint in 1..{until}")
         peak, at = gaps[early].max(axis=1), gaps[early].idxmax(axis=1)
         rows.append({"regime": regime, "gap_start": float(gaps[0].mean()), "gap_peak": float(peak.mean()),
-                     "peak_steps": f"{int(at.min())}–{int(at.max())}", "grew": int((peak > gaps[0]).sum()),
+                     "peak_first": int(at.min()), "peak_last": int(at.max()), "grew": int((peak > gaps[0]).sum()),
                      "seeds": len(gaps), "gap_at_until": float(gaps[max(early)].mean())})
     return pd.DataFrame(rows).set_index("regime")
 

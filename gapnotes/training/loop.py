@@ -160,14 +160,14 @@ def _scheduled_temperature(config, progress: float) -> float:
     return config.temperature + (config.temperature_end - config.temperature) * progress
 
 
-def _schedule_temperatures(stacked, configs, progress: float) -> None:
-    """Set each scheduled member's fixed logit scale log(1/τ) for this step (Yaras et al. 2025)."""
+def _schedule_temperatures(stacked, scheduled, progress: float) -> None:
+    """Set the fixed logit scale log(1/τ) of each scheduled member, ``(index, config)`` pairs, for this
+    step (Yaras et al. 2025's temperature scheduling)."""
     import torch
 
     with torch.no_grad():
-        for m, config in enumerate(configs):
-            if config.temperature_end is not None:
-                stacked.logit_scales[m].fill_(-math.log(_scheduled_temperature(config, progress)))
+        for m, config in scheduled:
+            stacked.logit_scales[m].fill_(-math.log(_scheduled_temperature(config, progress)))
 
 
 def _record_steps(record_at, steps: int, eval_every: int, stop_after: int) -> set:
@@ -230,6 +230,7 @@ def train_members(configs, device, progress: bool = False, *, record_at=None, st
     index = _batch_order(configs, len(data["train"][0]), device)
     optimizer = _optimizer(stacked, shared.lr, shared.weight_decay, shared.decay_all)
     losses = [LOSSES[c.loss].compute for c in configs]
+    scheduled = [(m, c) for m, c in enumerate(configs) if c.temperature_end is not None]  # τ set per step
 
     rows = [[] for _ in configs]
     _record(rows, stacked, val_inputs, 0, None, 0, extra_scores, val_pairs)
@@ -242,7 +243,8 @@ def train_members(configs, device, progress: bool = False, *, record_at=None, st
             group["lr"] = lr
         batch = [t[index[step - 1]] for t in train_inputs]  # each (M, B, …)
         progress_frac = step / steps
-        _schedule_temperatures(stacked, configs, progress_frac)
+        if scheduled:
+            _schedule_temperatures(stacked, scheduled, progress_frac)
         features = stacked.features(*batch)
         scale = stacked.logit_scale()
         member_losses = torch.stack([
