@@ -1,15 +1,23 @@
-"""Glue between the notebooks and the book build.
+"""What the chapters display: computed numbers for their text, and the package's own code.
 
 The chapters hand computed numbers to their text with MyST-NB's ``glue``. MyST-NB is part of the
 book's build, not of a reader's environment (Colab does not have it), so the chapters import
 :func:`glue` from here: it is MyST-NB's ``glue`` when that is installed, and otherwise shows the
 value, so that the Colab edition's text (which names the value, e.g. "`clip_gap` (printed below)")
 can point at it.
+
+A chapter shows the few functions that carry its idea with :func:`show_source`: the code a reader
+sees is read from the package at run time, so it is the code the chapter then calls, never a copy.
 """
 
 from __future__ import annotations
 
-__all__ = ["glue"]
+import ast
+import inspect
+import textwrap
+from pathlib import Path
+
+__all__ = ["glue", "show_source", "SourceCode"]
 
 
 def glue(name: str, value, display: bool = True) -> None:
@@ -32,3 +40,58 @@ def glue(name: str, value, display: bool = True) -> None:
             print(f"{name} = {value}")
         return
     myst_glue(name, value, display=display)
+
+
+class SourceCode:
+    """A function's source as a Python code block: Markdown in Jupyter, Colab and the book, text in
+    a terminal. ``text`` is the code, ``origin`` where it comes from (module file and lines)."""
+
+    def __init__(self, text: str, origin: str, qualified_name: str):
+        self.text, self.origin, self.qualified_name = text, origin, qualified_name
+
+    def _repr_markdown_(self) -> str:
+        return f"`{self.qualified_name}` ({self.origin}):\n\n```python\n{self.text}\n```"
+
+    def __repr__(self) -> str:
+        return f"# {self.qualified_name} ({self.origin})\n{self.text}"
+
+
+def show_source(function, docstring: bool = False) -> SourceCode:
+    """The source of one of the package's functions, to display in a chapter.
+
+    Read with :func:`inspect.getsource` from the installed package, so what a reader sees is what
+    runs. The docstring is left out unless ``docstring`` is true: the chapter writes the formula
+    beside the code. Returns a :class:`SourceCode`, which Jupyter, Colab and the book show as a
+    highlighted code block headed by the function's name, file and lines.
+
+    Parameters
+    ----------
+    function : a function or class defined in ``gapnotes``
+    docstring : keep the docstring
+    """
+    if not (inspect.isfunction(function) or inspect.isclass(function)):
+        raise TypeError(f"function must be a function or class, got {type(function).__name__}")
+    module = inspect.getmodule(function)
+    if module is None or not module.__name__.startswith("gapnotes"):
+        raise ValueError(f"function must be defined in gapnotes, not in {getattr(module, '__name__', None)!r}")
+    lines, first = inspect.getsourcelines(function)
+    source = textwrap.dedent("".join(lines))
+    if not docstring:
+        source = _without_docstring(source)
+    package = Path(inspect.getfile(function)).resolve()
+    root = Path(__file__).resolve().parent.parent
+    where = package.relative_to(root).as_posix() if package.is_relative_to(root) else package.name
+    origin = f"{where}, lines {first}–{first + len(lines) - 1}"
+    return SourceCode(source.rstrip("\n"), origin, f"{module.__name__}.{function.__qualname__}")
+
+
+def _without_docstring(source: str) -> str:
+    """``source`` of one function or class with the lines of its docstring removed."""
+    node = ast.parse(source).body[0]
+    body = getattr(node, "body", [])
+    if not (body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant)
+            and isinstance(body[0].value.value, str)):
+        return source
+    lines = source.splitlines(keepends=True)
+    start, end = body[0].lineno - 1, body[0].end_lineno  # 1-based, inclusive end
+    return "".join(lines[:start] + lines[end:])

@@ -253,3 +253,39 @@ def test_loss_options_are_checked_and_defaults_share_a_cache_key():
     same = base.replace(loss_options={"atp_weight": 1, "cu_weight": 1.0})
     assert train_mod.cache_key(same) == train_mod.cache_key(base)
     assert train_mod.cache_key(base.replace(loss_options={"cu_weight": 2})) != train_mod.cache_key(base)
+
+
+def test_the_plain_training_step_gives_a_member_of_the_stacked_run():
+    """The loop a chapter shows (one CLIP, one step at a time) trains the model a stacked ensemble
+    trains for the same config: same embeddings of held-out pairs, same learnt τ."""
+    import torch.nn.functional as F
+
+    from gapnotes.train import train_plainly
+    from gapnotes.training.data import prepared_for
+    from gapnotes.training.loop import train_members
+
+    configs = [TrainConfig(seed=seed, steps=30, warmup_steps=5) for seed in (0, 1)]
+    stacked = train_members(configs, "cpu")[1][0]
+    plain, losses = train_plainly(configs[1], device="cpu")
+    assert len(losses) == 30 and losses[-1] < losses[0]
+    images, tokens = prepared_for(configs[1])["val"][:2]
+    with torch.no_grad():
+        for encode in ("encode_image", "encode_text"):
+            inputs = images[:100] if encode == "encode_image" else tokens[:100]
+            ours = F.normalize(getattr(plain, encode)(inputs), dim=-1)
+            theirs = F.normalize(getattr(stacked, encode)(inputs), dim=-1)
+            assert torch.allclose(ours, theirs, atol=1e-5), encode
+    assert torch.allclose(plain.logit_scale, stacked.logit_scale, atol=1e-6)
+
+
+def test_train_plainly_refuses_what_it_does_not_train():
+    from gapnotes.train import train_plainly
+
+    with pytest.raises(ValueError, match="loss"):
+        train_plainly(TrainConfig(loss="modgap", learn_temperature=False, temperature=0.1))
+    with pytest.raises(ValueError, match="init"):
+        train_plainly(TrainConfig(init="procrustes"))
+    with pytest.raises(ValueError, match="steps"):
+        train_plainly(TrainConfig(steps=10), steps=11)
+    with pytest.raises(TypeError, match="config"):
+        train_plainly({"steps": 10})

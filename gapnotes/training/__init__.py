@@ -11,5 +11,6 @@ module        concern
 ``init``      the amended (Procrustes) initialisation
 ``stacked``   M tiny CLIPs as one computation (weights with a leading model dimension)
 ``loop``      the one training loop: an ensemble of M ≥ 1 members; a lone run is M = 1
+``plain``     one CLIP trained step by step, the loop written for reading (same model as ``loop``)
 ============  ===================================================================================
 """
