@@ -43,46 +43,56 @@ def glue(name: str, value, display: bool = True) -> None:
 
 
 class SourceCode:
-    """A function's source as a Python code block: Markdown in Jupyter, Colab and the book, text in
-    a terminal. ``text`` is the code, ``origin`` where it comes from (module file and lines)."""
+    """Functions' sources as Python code blocks: Markdown in Jupyter, Colab and the book, text in a
+    terminal. ``parts`` holds one ``(qualified name, origin, code)`` per function."""
 
-    def __init__(self, text: str, origin: str, qualified_name: str):
-        self.text, self.origin, self.qualified_name = text, origin, qualified_name
+    def __init__(self, parts: list[tuple[str, str, str]]):
+        self.parts = list(parts)
+
+    @property
+    def text(self) -> str:
+        """The code of every function, separated by a blank line."""
+        return "\n\n\n".join(code for _, _, code in self.parts)
 
     def _repr_markdown_(self) -> str:
-        return f"`{self.qualified_name}` ({self.origin}):\n\n```python\n{self.text}\n```"
+        return "\n\n".join(f"`{name}` ({origin}):\n\n```python\n{code}\n```" for name, origin, code in self.parts)
 
     def __repr__(self) -> str:
-        return f"# {self.qualified_name} ({self.origin})\n{self.text}"
+        return "\n\n".join(f"# {name} ({origin})\n{code}" for name, origin, code in self.parts)
 
 
-def show_source(function, docstring: bool = False) -> SourceCode:
-    """The source of one of the package's functions, to display in a chapter.
+def show_source(*functions, docstring: bool = False) -> SourceCode:
+    """The source of some of the package's functions, to display in a chapter.
 
     Read with :func:`inspect.getsource` from the installed package, so what a reader sees is what
-    runs. The docstring is left out unless ``docstring`` is true: the chapter writes the formula
-    beside the code. Returns a :class:`SourceCode`, which Jupyter, Colab and the book show as a
-    highlighted code block headed by the function's name, file and lines.
+    runs. Docstrings are left out unless ``docstring`` is true: the chapter writes the formula
+    beside the code. Returns a :class:`SourceCode`, which Jupyter, Colab and the book show as
+    highlighted code blocks, each headed by the function's name, file and lines.
 
     Parameters
     ----------
-    function : a function or class defined in ``gapnotes``
-    docstring : keep the docstring
+    *functions : one or more functions or classes defined in ``gapnotes``
+    docstring : keep the docstrings
     """
+    if not functions:
+        raise TypeError("show_source needs at least one function")
+    return SourceCode([_source_part(function, docstring) for function in functions])
+
+
+def _source_part(function, docstring: bool) -> tuple[str, str, str]:
     if not (inspect.isfunction(function) or inspect.isclass(function)):
-        raise TypeError(f"function must be a function or class, got {type(function).__name__}")
+        raise TypeError(f"functions must be functions or classes, got {type(function).__name__}")
     module = inspect.getmodule(function)
     if module is None or not module.__name__.startswith("gapnotes"):
-        raise ValueError(f"function must be defined in gapnotes, not in {getattr(module, '__name__', None)!r}")
+        raise ValueError(f"functions must be defined in gapnotes, not in {getattr(module, '__name__', None)!r}")
     lines, first = inspect.getsourcelines(function)
     source = textwrap.dedent("".join(lines))
     if not docstring:
         source = _without_docstring(source)
-    package = Path(inspect.getfile(function)).resolve()
-    root = Path(__file__).resolve().parent.parent
-    where = package.relative_to(root).as_posix() if package.is_relative_to(root) else package.name
+    parts = Path(inspect.getfile(function)).parts  # from the package folder on: the same when installed
+    where = "/".join(parts[len(parts) - 1 - parts[::-1].index("gapnotes"):])
     origin = f"{where}, lines {first}–{first + len(lines) - 1}"
-    return SourceCode(source.rstrip("\n"), origin, f"{module.__name__}.{function.__qualname__}")
+    return f"{module.__name__}.{function.__qualname__}", origin, source.rstrip("\n")
 
 
 def _without_docstring(source: str) -> str:

@@ -15,6 +15,11 @@ extensions on), and keeps every code cell as it is:
 * relative links and images → absolute: pages of the online book, the Colab edition of a chapter,
   files by their raw GitHub address; the chapter's Colab badge opens this edition.
 
+Code cells are kept as they are, without outputs, except the cells that show the package's own code
+(``show_source(module.function, …)``, :func:`gapnotes.book.show_source`): they carry their output,
+the functions' source read from the package when the edition is written, so a reader sees the code
+before running anything (and ``tests/test_colab.py`` fails when the package has changed since).
+
 A first Markdown cell after the title says what the edition is and how long the chapter takes
 (measured: the ``<!-- time:... -->`` figures of ``benchmarks/results.json``, see ``tools.timings``).
 
@@ -260,6 +265,46 @@ class Converter:
         return self.markdown(text).strip("\n"), opened
 
 
+def shown_functions(source: str) -> list[tuple[str, str]] | None:
+    """``[(module, function), …]`` of a code cell that is one ``show_source(module.function, …)`` call
+    (``module`` a module of ``gapnotes``), else None."""
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    if len(tree.body) != 1 or not isinstance(tree.body[0], ast.Expr):
+        return None
+    call = tree.body[0].value
+    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "show_source"):
+        return None
+    shown = []
+    for argument in call.args:
+        if not (isinstance(argument, ast.Attribute) and isinstance(argument.value, ast.Name)):
+            raise ValueError(f"show_source takes module.function arguments, got {ast.unparse(argument)!r}")
+        shown.append((argument.value.id, argument.attr))
+    return shown
+
+
+def shown_output(source: str):
+    """The output a ``show_source(…)`` cell displays (an nbformat ``execute_result``), or None for any
+    other cell."""
+    import importlib
+
+    import nbformat
+
+    from gapnotes.book import show_source
+
+    shown = shown_functions(source)
+    if shown is None:
+        return None
+    functions = [getattr(importlib.import_module(f"gapnotes.{module}"), name) for module, name in shown]
+    code = show_source(*functions)
+    return nbformat.v4.new_output("execute_result", data={"text/markdown": code._repr_markdown_(),
+                                                          "text/plain": repr(code)}, execution_count=None)
+
+
 def _quote(title: str, body: str) -> str:
     lines = [title, ""] + body.split("\n")
     return "\n".join(f"> {line}".rstrip() for line in lines)
@@ -313,6 +358,8 @@ def convert(notebook, site: Site, name: str, results: dict | None = None, course
             if not course:
                 cell.metadata.pop("execution", None)
                 cell.outputs, cell.execution_count = [], None
+                if cell.cell_type == "code" and (output := shown_output(cell.source)) is not None:
+                    cell.outputs = [output]
             continue
         cell.metadata.pop("execution", None)
         converter.cell = index
