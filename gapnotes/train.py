@@ -32,7 +32,6 @@ from .embed import encode_split
 from .training import cache as _cache
 from .training.config import TRAINER_VERSION, TrainConfig, TrainResult, cache_key, ensemble_signature
 from .training.loop import scores
-from .training.plain import train_plainly, training_step
 
 __all__ = [
     "TrainConfig",
@@ -44,8 +43,6 @@ __all__ = [
     "cache_key",
     "ensemble_signature",
     "ensembles",
-    "training_step",
-    "train_plainly",
 ]
 
 #: Most members trained in one ensemble (memory grows with it; speed per member stops improving).

@@ -102,6 +102,9 @@ def test_the_release_leaks_nothing(name, released):
     leaked = sorted(secret & {line.strip() for line in text.split("\n")})
     assert not leaked, leaked
     assert all(not cell.get("outputs") for cell in notebook.cells if cell.cell_type == "code")
+    # the package's answer to an "implement it" exercise stays in the book
+    revealing = {c.id for c in chapter.cells if course.REVEAL_TAG in c.metadata.get("tags", [])}
+    assert not revealing & {c.id for c in notebook.cells}
     # release/<chapter>/ has no ../book/: the book's pages are linked online
     assert "../book/" in "".join(cell.source for cell in chapter.cells) and "../book/" not in text
     assert f"]({course.BOOK_URL}book/references.html)" in text

@@ -8,7 +8,6 @@ and the Colab edition carries its source as the cell's output.
 
 from __future__ import annotations
 
-import importlib
 import inspect
 import re
 from pathlib import Path
@@ -16,7 +15,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tools.colab import shown_functions
+from tools.colab import shown_functions, shown_objects
 
 ROOT = Path(__file__).resolve().parents[1]
 TEACHING = sorted((ROOT / "notebooks").glob("0[0-5]_*.ipynb"))  # chapters 0-5
@@ -38,7 +37,7 @@ def test_every_chapter_shows_the_code_of_its_idea(path):
 def test_a_shown_function_is_the_one_the_chapter_then_calls(path):
     cells = nbformat.read(path, as_version=4).cells
     for index, module, name in _shown(path):
-        function = getattr(importlib.import_module(f"gapnotes.{module}"), name)
+        (function,) = shown_objects([(module, name)])
         assert inspect.isfunction(function) and function.__module__.startswith("gapnotes"), (module, name)
         call = re.compile(rf"\b{module}\.{name}\(")
         later = [cell.source for cell in cells[index + 1:]

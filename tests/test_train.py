@@ -260,7 +260,7 @@ def test_the_plain_training_step_gives_a_member_of_the_stacked_run():
     trains for the same config: same embeddings of held-out pairs, same learnt τ."""
     import torch.nn.functional as F
 
-    from gapnotes.train import train_plainly
+    from gapnotes.training.plain import train_plainly
     from gapnotes.training.data import prepared_for
     from gapnotes.training.loop import train_members
 
@@ -279,7 +279,7 @@ def test_the_plain_training_step_gives_a_member_of_the_stacked_run():
 
 
 def test_train_plainly_refuses_what_it_does_not_train():
-    from gapnotes.train import train_plainly
+    from gapnotes.training.plain import train_plainly
 
     with pytest.raises(ValueError, match="loss"):
         train_plainly(TrainConfig(loss="modgap", learn_temperature=False, temperature=0.1))

@@ -287,11 +287,24 @@ def shown_functions(source: str) -> list[tuple[str, str]] | None:
     return shown
 
 
+def shown_objects(shown: list[tuple[str, str]]) -> list:
+    """The functions ``[(module, function), …]`` names: ``module`` is a module of ``gapnotes`` or of
+    its trainer's parts, ``gapnotes.training`` (``from gapnotes.training import plain``)."""
+    import importlib
+
+    objects = []
+    for module, name in shown:
+        try:
+            found = importlib.import_module(f"gapnotes.{module}")
+        except ModuleNotFoundError:
+            found = importlib.import_module(f"gapnotes.training.{module}")
+        objects.append(getattr(found, name))
+    return objects
+
+
 def shown_output(source: str):
     """The output a ``show_source(…)`` cell displays (an nbformat ``execute_result``), or None for any
     other cell."""
-    import importlib
-
     import nbformat
 
     from gapnotes.book import show_source
@@ -299,8 +312,7 @@ def shown_output(source: str):
     shown = shown_functions(source)
     if shown is None:
         return None
-    functions = [getattr(importlib.import_module(f"gapnotes.{module}"), name) for module, name in shown]
-    code = show_source(*functions)
+    code = show_source(*shown_objects(shown))
     return nbformat.v4.new_output("execute_result", data={"text/markdown": code._repr_markdown_(),
                                                           "text/plain": repr(code)}, execution_count=None)
 

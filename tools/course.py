@@ -50,6 +50,7 @@ COURSE = ROOT / "_build" / "course"
 STUDENT = ROOT / "_build" / "student"
 MANIFEST = ".generated.json"
 SKIP_TAG = "skip-execution"
+REVEAL_TAG = "reveals-solution"  # cells that show the package's answer to an "implement it" exercise
 ANSWER_STUB = "> **Your answer:** *(double-click this cell and write it here)*"
 BANNER = (
     "> **Assignment.** The solutions are removed. In each code cell that says "
@@ -133,6 +134,7 @@ def course_notebook(notebook, colab_url: str | None = None, where: str = "notebo
     """The nbgrader *source* version of a chapter (a new notebook; the input is not changed).
 
     It keeps the solutions (nbgrader removes them at release) and drops what only the book uses:
+    the cells tagged ``reveals-solution`` (the package's own version of a function a student writes);
     the ``{solution-start}`` fences; the Colab badge is replaced by ``colab_url`` or removed;
     links to the book's pages (``../book/*.md``) go to the published book (:data:`BOOK_URL`). A
     banner for students follows the title cell. Checks that every code cell inside a gated
@@ -141,6 +143,8 @@ def course_notebook(notebook, colab_url: str | None = None, where: str = "notebo
     import nbformat
 
     out = copy.deepcopy(notebook)
+    # the package's own version of a function an exercise asks for is shown in the book, not to students
+    out.cells = [cell for cell in out.cells if REVEAL_TAG not in cell.metadata.get("tags", [])]
     for cell in out.cells:
         cell.metadata.pop("execution", None)
         if cell.cell_type == "code":

@@ -4,14 +4,18 @@ The book's models are trained by the stacked loop (:mod:`gapnotes.training.loop`
 many seeds as one computation and is fast but not what a learner should read first. This module
 is the same training for one open_clip ``CLIP`` and the plain CLIP loss, in the order a textbook
 writes it; a test checks that it gives the model one member of a stacked run gives (same
-embeddings to float tolerance).
+embeddings to float tolerance). Chapter 2 shows :func:`training_step`.
 """
 
 from __future__ import annotations
 
 import math
 
+import torch
+import torch.nn.functional as F
+
 from .._validation import check_int
+from ..losses import clip_loss
 
 __all__ = ["training_step", "train_plainly"]
 
@@ -32,11 +36,6 @@ def training_step(model, optimizer, images, tokens) -> float:
     images : tensor (N, 3, H, W), CLIP-standardised
     tokens : tensor (N, context_length) of token ids, row i the caption of image i
     """
-    import torch
-    import torch.nn.functional as F
-
-    from ..losses import clip_loss
-
     if len(images) != len(tokens) or len(images) < 2:
         raise ValueError(f"images and tokens must hold the same number (≥ 2) of pairs, got "
                          f"{len(images)} and {len(tokens)}")
@@ -66,8 +65,6 @@ def train_plainly(config=None, steps: int | None = None, device=None):
     steps : stop after this many steps of the config's schedule (default: all ``config.steps``)
     device : default :func:`gapnotes.device.get_device`
     """
-    import torch
-
     from ..device import get_device
     from ..models import create_tiny_clip, tiny_clip_config
     from .config import TrainConfig
