@@ -53,8 +53,9 @@ def test_the_colab_edition_carries_the_shown_code(path):
         shown = shown_functions(cell.source) if cell.cell_type == "code" else None
         if shown:
             markdown = cell.outputs[0]["data"]["text/markdown"]
-            for module, name in shown:
-                assert f"def {name}(" in markdown and f"`gapnotes.{module}.{name}`" in markdown
+            for function in shown_objects(shown):
+                name = f"{function.__module__}.{function.__qualname__}"
+                assert f"def {function.__name__}(" in markdown and f"`{name}`" in markdown
 
 
 def test_shown_functions_reads_only_a_lone_show_source_call():

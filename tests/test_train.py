@@ -260,9 +260,9 @@ def test_the_plain_training_step_gives_a_member_of_the_stacked_run():
     trains for the same config: same embeddings of held-out pairs, same learnt τ."""
     import torch.nn.functional as F
 
-    from gapnotes.training.plain import train_plainly
     from gapnotes.training.data import prepared_for
     from gapnotes.training.loop import train_members
+    from gapnotes.training.plain import train_plainly
 
     configs = [TrainConfig(seed=seed, steps=30, warmup_steps=5) for seed in (0, 1)]
     stacked = train_members(configs, "cpu")[1][0]
