@@ -279,3 +279,53 @@ def test_every_exercise_is_in_the_instructor_notes_with_its_points():
             manual = sum(_meta(c).get("points", 0) for c in notebook.cells if _meta(c).get("grade_id") == f"{label}-answer")
             assert label in rows, f"{label} is missing from book/instructor.md"
             assert rows[label] == f"{auto:g} + {manual:g}", (label, rows[label])
+
+
+IMPLEMENT = re.compile(r"^ex-\d\d-implement-")
+
+
+def _implement_exercises(path):
+    """The "implement it" exercises' grade ids of a chapter (code, answer, check)."""
+    return [_meta(c)["grade_id"] for c in _read(path).cells if IMPLEMENT.match(_meta(c).get("grade_id", ""))]
+
+
+def test_implement_it_exercises_in_chapters_1_to_5():
+    chapters = {path.stem[:2]: _implement_exercises(path) for path in CHAPTERS}
+    for number in ("01", "02", "03", "04", "05"):
+        ids = chapters[number]
+        assert any(i.endswith("-check") for i in ids), f"chapter {number} has no 'implement it' exercise"
+
+
+def test_implement_it_exercises_grade_a_solution_full_and_the_release_zero(tmp_path):
+    """nbgrader grades each chapter's "implement it" exercise: released with the chapter's imports,
+    the instructor's solution gets every autograded point, the untouched release none."""
+    root = tmp_path / "root"
+    (root / "notebooks").mkdir(parents=True)
+    for path in CHAPTERS:
+        chapter = _read(path)
+        graded = [c for c in chapter.cells if IMPLEMENT.match(_meta(c).get("grade_id", ""))]
+        if not graded:
+            continue
+        first = chapter.cells.index(graded[0])
+        imports = next(c for c in chapter.cells if c.cell_type == "code" and "remove-cell" not in c.metadata.get("tags", []))
+        exercise = chapter.cells[first - 1]  # the {exercise} text and its {solution-start}
+        assert "{exercise} Implement it" in exercise.source, path.name
+        small = nbformat.v4.new_notebook(metadata=chapter.metadata)
+        small.cells = [chapter.cells[0], imports, exercise, *chapter.cells[first:first + 3]]
+        nbformat.write(small, root / "notebooks" / path.name)
+    course_path = tmp_path / "course"
+    released = course.release(course_path, root=root)
+    assert len(released) >= 5
+    for name in released:
+        for student, folder in (("instructor", "source"), ("untouched", "release")):
+            submitted = course_path / "submitted" / student / name
+            submitted.mkdir(parents=True)
+            notebook = _read(course_path / folder / name / f"{name}.ipynb")
+            nbformat.write(notebook, submitted / f"{name}.ipynb")
+    rows = {(row["student_id"], row["assignment"]): row for row in course.grade(course_path)}
+    for name in released:
+        release = _read(course_path / "release" / name / f"{name}.ipynb")
+        auto = sum(_meta(c).get("points", 0) for c in release.cells if c.cell_type == "code")
+        assert auto > 0
+        assert float(rows["instructor", name]["score"]) == auto, name
+        assert float(rows["untouched", name]["score"]) == 0, name
