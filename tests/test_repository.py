@@ -80,3 +80,35 @@ def test_the_wheel_ships_every_subpackage_of_gapnotes():
     listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
     found = {init.parent.relative_to(ROOT).as_posix().replace("/", ".") for init in (ROOT / "gapnotes").rglob("__init__.py")}
     assert listed == found, f"pyproject.toml [tool.setuptools] packages {sorted(listed)}; on disk {sorted(found)}"
+
+
+def test_the_tools_import_each_other_in_one_direction():
+    """tools/*.py as a graph of imports (at any depth of a function): no circle."""
+    import ast
+
+    names = {path.stem for path in (ROOT / "tools").glob("*.py") if path.stem != "__init__"}
+    graph = {}
+    for name in names:
+        tree = ast.parse((ROOT / "tools" / f"{name}.py").read_text(encoding="utf-8"))
+        found = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("tools."):
+                found.add(node.module.split(".")[1])
+            elif isinstance(node, ast.Import):
+                found |= {alias.name.split(".")[1] for alias in node.names if alias.name.startswith("tools.")}
+        graph[name] = found & names
+    done, path = set(), []
+
+    def visit(node):
+        assert node not in path, "import circle: " + " → ".join(path[path.index(node):] + [node])
+        if node in done:
+            return
+        path.append(node)
+        for other in sorted(graph[node]):
+            visit(other)
+        path.pop()
+        done.add(node)
+
+    for name in sorted(graph):
+        visit(name)
+    assert graph["address"] == set() and graph["time_marks"] == set()

@@ -42,6 +42,9 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from tools.address import configured
+from tools.time_marks import rewrite_marked
+
 ROOT = Path(__file__).resolve().parents[1]
 EDITION = "colab"
 COLAB_BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
@@ -77,8 +80,6 @@ class Site:
 
     @classmethod
     def configured(cls, root: Path | str = ROOT) -> Site:
-        from tools.repository import configured
-
         repository = configured(root)
         return cls(repository.slug, repository.branch, Path(root))
 
@@ -358,8 +359,6 @@ def convert(notebook, site: Site, name: str, results: dict | None = None, course
     its Colab badge, which opens the course's own repository, is left alone.
     """
     import nbformat
-
-    from tools.timings import rewrite_marked
 
     out = copy.deepcopy(notebook)
     glued = glued_cells(out)

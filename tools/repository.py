@@ -23,62 +23,22 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-CONFIG = "_config.yml"
+from tools.address import CONFIG, SLUG, Repository, configured, parse_url
+from tools.colab import write as write_colab_edition
 
-_SLUG = r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+"
-_URL = re.compile(rf"^https://github\.com/({_SLUG}?)(?:\.git)?/?$")
+__all__ = ["CONFIG", "Repository", "configured", "mismatches", "parse_url", "set_repository"]
+
+ROOT = Path(__file__).resolve().parents[1]
 _CONFIG_URL = re.compile(r"^(\s*url:\s*)(\S+)\s*$", re.MULTILINE)
 _CONFIG_BRANCH = re.compile(r"^(\s*branch:\s*)(\S+)\s*$", re.MULTILINE)
 # Each copy: a pattern whose groups are (owner/name) and, for the badge, the branch.
-_BADGE = re.compile(rf"https://colab\.research\.google\.com/github/({_SLUG})/blob/([A-Za-z0-9_./-]+?)/colab/")
-_INSTALL = re.compile(rf"git\+https://github\.com/({_SLUG}?)(?:\.git)?(?=[\\\"'@\s]|$)")
+_BADGE = re.compile(rf"https://colab\.research\.google\.com/github/({SLUG})/blob/([A-Za-z0-9_./-]+?)/colab/")
+_INSTALL = re.compile(rf"git\+https://github\.com/({SLUG}?)(?:\.git)?(?=[\\\"'@\s]|$)")
 _PAGES = re.compile(r"https://([A-Za-z0-9-]+)\.github\.io/([A-Za-z0-9_.-]+)/")
 _WORKFLOW = ".github/workflows/book.yml"
 _WORKFLOW_BRANCHES = re.compile(r"^(\s*branches:\s*\[)([^\]]*)(\])", re.MULTILINE)
-
-
-@dataclass(frozen=True)
-class Repository:
-    """An address on GitHub: ``slug`` is ``owner/name``."""
-
-    slug: str
-    branch: str = "main"
-
-    @property
-    def url(self) -> str:
-        return f"https://github.com/{self.slug}"
-
-    @property
-    def pages_url(self) -> str:
-        owner, name = self.slug.split("/")
-        return f"https://{owner.lower()}.github.io/{name}/"
-
-
-def parse_url(url: str, branch: str = "main") -> Repository:
-    """``https://github.com/OWNER/NAME`` (optionally ``.git`` or a trailing slash) as a :class:`Repository`."""
-    if not isinstance(url, str):
-        raise TypeError(f"url must be a string, got {type(url).__name__}")
-    match = _URL.match(url.strip())
-    if match is None:
-        raise ValueError(f"url must look like https://github.com/OWNER/NAME, got {url!r}")
-    if not isinstance(branch, str) or not re.fullmatch(r"[A-Za-z0-9_./-]+", branch):
-        raise ValueError(f"branch must be a git branch name, got {branch!r}")
-    return Repository(match.group(1), branch)
-
-
-def configured(root: Path | str = ROOT) -> Repository:
-    """The repository named in ``_config.yml`` (``repository.url``, ``repository.branch``)."""
-    import yaml
-
-    path = Path(root) / CONFIG
-    section = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("repository") or {}
-    if "url" not in section:
-        raise ValueError(f"{path} has no repository.url")
-    return parse_url(section["url"], str(section.get("branch", "main")))
 
 
 def _copies(root: Path) -> list[Path]:
@@ -151,9 +111,7 @@ def set_repository(url: str, branch: str | None = None, root: Path | str = ROOT)
         updated = _WORKFLOW_BRANCHES.sub(lambda m: m.group(1) + new.branch + m.group(3), text, count=1)
         changed += _write_if_changed(workflow, text, updated)
     if (root / "colab").is_dir():
-        from tools.colab import write
-
-        changed += write(root)
+        changed += write_colab_edition(root)
     return changed
 
 

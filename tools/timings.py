@@ -13,7 +13,8 @@ from the ``book`` rows that ``benchmarks/run.py`` wrote:
   ``results-table`` every row of the JSON as a Markdown table (benchmarks/README.md's "Latest
   results"); the comments render neither in the book nor in Jupyter or Colab.
 
-``tests/test_timings.py`` fails when a page and the JSON disagree. ``--write`` also rewrites the Colab
+The markers and what each key holds are :mod:`tools.time_marks`. ``tests/test_timings.py`` fails when a page
+and the JSON disagree. ``--write`` also rewrites the Colab
 edition (``colab/``, :mod:`tools.colab`), whose first cell quotes the same figures.
 
     python -m tools.timings --check    # exit 1 and list what differs
@@ -28,6 +29,12 @@ import re
 import sys
 from pathlib import Path
 
+from tools.colab import write as write_colab_edition
+from tools.time_marks import chapter_seconds, duration_text, marked_value, results_table, rewrite_marked
+
+__all__ = ["chapter_seconds", "duration_text", "marked_value", "results_table", "rewrite", "rewrite_marked",
+           "rewrite_notebook"]
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results.json"
 README = ROOT / "README.md"
@@ -35,10 +42,7 @@ README = ROOT / "README.md"
 MARKED_PAGES = (README, ROOT / "book" / "instructor.md", ROOT / "benchmarks" / "README.md")
 #: chapters whose Markdown cells hold marked figures (rewritten cell by cell, the JSON layout kept)
 NOTEBOOKS = tuple(sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")))
-_MARK = re.compile(r"<!-- time:(?P<key>[\w-]+) -->(?P<text>.*?)<!-- /time -->", re.DOTALL)
 
-# "chapter 04 (closing_the_gap)" -> "04"
-_CHAPTER_FIGURE = re.compile(r"^chapter (\d\d) \(")
 # a row of the chapter table: "| <chapter> | <question> | <time> |"; the chapter cell starts with its number
 # ("0 The modality gap") or is "Appendix <n>: …" for chapters 6 and 7
 _ROW = re.compile(r"^\| (?P<chapter>[^|]+) \| (?P<question>[^|]+) \| (?P<time>[^|]*) \|$")
@@ -46,95 +50,10 @@ _NUMBER = re.compile(r"^(?:Appendix )?(\d+)\b")
 _HEADER = re.compile(r"^\| chapter \| question \| (?P<time>[^|]+) \|$")
 
 
-def chapter_seconds(results: dict) -> dict[int, float]:
-    """Chapter number → measured seconds, from the ``book`` rows of a results.json document."""
-    seconds = {}
-    for row in results.get("rows", []):
-        match = _CHAPTER_FIGURE.match(row.get("figure", ""))
-        if row.get("section") == "book" and match:
-            seconds[int(match.group(1))] = float(row["value"])
-    if not seconds:
-        raise ValueError("results.json has no 'book' rows of chapters: run benchmarks/run.py (section book)")
-    return seconds
-
-
 def header_text(results: dict) -> str:
     machine = results.get("machine", {})
     return (f"cold `make book`, chapter by chapter in book order ({machine.get('cpu', 'unknown CPU')}, "
             f"{machine.get('cores', '?')} cores, {machine.get('date', 'undated')})")
-
-
-def duration_text(seconds: float) -> str:
-    """``"42 s"`` under two minutes, else ``"6 min 25 s"``."""
-    seconds = round(seconds)
-    return f"{seconds} s" if seconds < 120 else f"{seconds // 60} min {seconds % 60} s"
-
-
-def _number(value) -> str:
-    if value is None:
-        return "n/a"
-    return f"{value:,.3g}" if abs(value) < 1000 else f"{value:,.0f}"
-
-
-def results_table(results: dict) -> str:
-    """Every row of results.json as a Markdown table (what ``benchmarks/run.py`` prints)."""
-    lines = ["", "| figure | value | unit | target | ratio | note |", "|---|---|---|---|---|---|"]
-    for row in results.get("rows", []):
-        target = f"≤ {_number(row['target'])}" if row.get("target") is not None else ""
-        ratio = f"{row['ratio']:.2f}" if row.get("ratio") is not None else ""
-        lines.append(f"| {row['figure']} | {_number(row.get('value'))} | {row.get('unit', '')} | {target} | "
-                     f"{ratio} | {row.get('note', '')} |")
-    return "\n".join(lines) + "\n\n"
-
-
-#: marker keys that name one row of results.json (its ``figure``, as ``benchmarks/run.py`` writes it)
-_ONE_ROW = {"book": "whole book, cold cache", "book-warm": "whole book, warm cache",
-            "ledger": "ledger --seeds 0-4, cold cache, wall"}
-
-
-def _row_value(results: dict, figure: str) -> float:
-    rows = [r for r in results.get("rows", []) if r.get("figure") == figure and r.get("value") is not None]
-    if not rows:
-        raise ValueError(f"results.json has no {figure!r} row: run benchmarks/run.py")
-    return float(rows[0]["value"])
-
-
-def marked_value(key: str, results: dict) -> str:
-    """The text a ``<!-- time:KEY -->`` marker holds for these results."""
-    if key == "results-table":
-        return results_table(results)
-    if key == "machine":
-        machine = results.get("machine", {})
-        return (f"{machine.get('cpu', 'unknown CPU')}, {machine.get('cores', '?')} cores, "
-                f"{machine.get('date', 'undated')}")
-    if key in _ONE_ROW:
-        return duration_text(_row_value(results, _ONE_ROW[key]))
-    other = re.fullmatch(r"chapter-(\d\d)-(alone|warm)", key)
-    if other is not None:
-        figure = {"alone": "alone, cold cache", "warm": "warm cache"}[other.group(2)]
-        return duration_text(_row_value(results, f"chapter {other.group(1)} {figure}"))
-    match = re.fullmatch(r"chapter-(\d\d)", key)
-    if match is None:
-        raise ValueError(f"unknown time marker {key!r}: use book, book-warm, ledger, machine, chapter-NN, "
-                         "chapter-NN-alone or chapter-NN-warm")
-    seconds = chapter_seconds(results)
-    if int(match.group(1)) not in seconds:
-        raise ValueError(f"time marker {key!r}: results.json has no row for that chapter")
-    return duration_text(seconds[int(match.group(1))])  # as the other figures of a sentence
-
-
-def rewrite_marked(text: str, results: dict, page: str = "page") -> tuple[str, list[str]]:
-    """``text`` with every ``<!-- time:KEY -->…<!-- /time -->`` figure from ``results``, and what differed."""
-    differences = []
-
-    def replace(match):
-        want = marked_value(match.group("key"), results)
-        if match.group("text") != want:
-            differences.append(f"{page}: {match.group('key')} says {match.group('text')!r}, "
-                               f"results.json gives {want!r}")
-        return f"<!-- time:{match.group('key')} -->{want}<!-- /time -->"
-
-    return _MARK.sub(replace, text), differences
 
 
 def rewrite_notebook(text: str, results: dict, page: str = "notebook") -> tuple[str, list[str]]:
@@ -212,9 +131,7 @@ def main(argv=None) -> int:
                 page.write_text(text, encoding="utf-8")
                 print(f"{page}: {len(found)} change(s) written")
         if args.results == RESULTS:  # the Colab edition quotes the chapters and their times: keep it current
-            from tools.colab import write
-
-            for path in write(ROOT):
+            for path in write_colab_edition(ROOT):
                 print(f"{path}: Colab edition rewritten")
         return 0
     return 1 if differences else 0
