@@ -37,7 +37,8 @@ import numpy as np
 from .statistics import bootstrap_mean_lower_bound, mean_lower_bound, share_lower_bound, tost_bound
 
 __all__ = ["Check", "Equivalence", "Claim", "ClaimResult", "SEEDS", "CONFIDENCE", "MIN_SEEDS",
-           "SINGLE_RUN_SHARE", "difference", "named", "mean_sd", "parse_seeds", "report_table", "budget_table",
+           "SINGLE_RUN_SHARE", "difference", "named", "mean_sd", "parse_seeds", "report_table", "reproducibility",
+           "budget_table",
            "verdict_table", "seed_set_table", "seed_span", "margins_frame"]
 
 #: The five seeds the book shows (any five must do: ``python -m gapnotes.claims --seeds 5-9``).
@@ -419,6 +420,22 @@ def report_table(results):
                      "weakest check": check.describe(), "mean margin ≥ (95 %)": round(bound, 3),
                      "holds on average": r.holds_on_average, "runs that show it": f"{k}/{n}"})
     return pd.DataFrame(rows).set_index("claim")
+
+
+def reproducibility(results):
+    """A chapter's claims as its "Reproducibility" box shows them: one row per claim with the seeds and
+    device it ran on, the library versions, the weakest check with the 95 % lower bound of its mean margin,
+    and both verdicts (:func:`report_table`'s columns without the paper's)."""
+    import platform
+
+    import torch
+
+    table = report_table(results)[["ours (mean ± sd)", "weakest check", "mean margin ≥ (95 %)",
+                                   "holds on average", "runs that show it"]]
+    table.insert(0, "seeds", [seed_span(r.seeds) for r in results])
+    table.insert(1, "device", [r.device for r in results])
+    table.attrs["environment"] = f"Python {platform.python_version()}, torch {torch.__version__}"
+    return table
 
 
 def budget_table(results, record=None):
