@@ -67,12 +67,12 @@ lint: install
 	$(VENV)/bin/ruff format --check notebooks
 
 # The real-model appendix online (pretrained open_clip weights, CIFAR-10; a GPU is used when present),
-# executed on a copy: _build/appendix/06_real_models.ipynb. Fails if it fell back to the offline stand-in.
-APPENDIX := _build/appendix/06_real_models.ipynb
+# executed on a copy: _build/appendix/07_real_models.ipynb. Fails if it fell back to the offline stand-in.
+APPENDIX := _build/appendix/07_real_models.ipynb
 appendix: export GAPNOTES_OFFLINE := 0
 appendix: install
 	mkdir -p $(dir $(APPENDIX))
-	cp notebooks/06_real_models.ipynb $(APPENDIX)
+	cp notebooks/07_real_models.ipynb $(APPENDIX)
 	$(VENV)/bin/jupyter-execute --inplace --timeout=3600 $(APPENDIX)
 	@if grep -q "OFFLINE STAND-IN" $(APPENDIX); then \
 	  echo "the appendix ran its offline stand-in: a download failed (see $(APPENDIX))" >&2; exit 1; fi

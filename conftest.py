@@ -23,7 +23,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent
 EXECUTED = ROOT / "_build" / "executed"
-REPORT_CHAPTER = "07_reproduction_report.ipynb"
+REPORT_CHAPTER = "08_reproduction_report.ipynb"
 LEDGER_TEST = "test_every_claim_holds_on_average_over_five_seeds"
 
 # notebook name -> {"cells": number of nbval items, "passed": cells passed, "path": written copy}

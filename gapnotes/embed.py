@@ -11,8 +11,8 @@ function                    embeds
 :func:`encode_split`        prepared tensors of one tiny model, normalised (training, evaluation)
 :func:`embed_pairs`         a :class:`gapnotes.synthetic.ShapesPairs`: images, captions (sketches)
 :func:`embed_prompts`       a list of prompts, normalised (zero-shot classification)
-:func:`embed_image_dataset` a torch data set, cached on disk (chapter 6)
-:func:`embed_text_list`     a list of strings, cached on disk (chapter 6)
+:func:`embed_image_dataset` a torch data set, cached on disk (the real-CLIP appendix)
+:func:`embed_text_list`     a list of strings, cached on disk (the real-CLIP appendix)
 ==========================  =====================================================================
 
 The cached ones store ``.npz`` files under ``cache_dir()/embeddings/`` keyed by everything that
@@ -55,7 +55,7 @@ def encode_in_batches(encode, inputs, batch_size: int = 512, *, device=None, nor
     normalize : L2-normalise every output row (the cosine geometry CLIP trains)
     concat_dim : the dimension the batches are joined along (1 for a stacked ensemble's (M, B, D))
     autocast : on CUDA, run ``encode`` under float16 autocast (the large pretrained models of
-        chapter 6); ignored on the CPU
+        the real-CLIP appendix); ignored on the CPU
 
     Returns an array (N, D), or a tuple of arrays when ``encode`` returns a tuple.
     """

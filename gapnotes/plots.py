@@ -146,7 +146,7 @@ def plot_check_margins(margins, ax=None, title: str | None = None):
 
 
 def plot_zero_shot_curves(results: dict, dataset: str, ax=None):
-    """Zero-shot accuracy against the shift λ, one line per model (chapter 6).
+    """Zero-shot accuracy against the shift λ, one line per model (the real-CLIP appendix).
 
     ``results`` maps a model's label to :func:`gapnotes.pretrained.measure`'s dict (its ``curve``:
     λ → accuracy on the test half). Returns the axes.

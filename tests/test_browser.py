@@ -53,7 +53,7 @@ _OVERFLOW_JS = ("els => els.filter(e => e.checkVisibility() && e.scrollWidth > e
 _WIDE_TABLES_JS = ("els => els.filter(e => e.checkVisibility()).map(e => ({head: e.innerText.split('\\n')[0]"
                    ".slice(0, 60), width: Math.round(e.getBoundingClientRect().width), column: "
                    "e.closest('div.cell_output').clientWidth})).filter(t => t.width > t.column + 1)")
-REPORT_PAGE = "notebooks/07_reproduction_report.html"
+REPORT_PAGE = "notebooks/08_reproduction_report.html"
 # For every figure: the share of its pixels that are not opaque (they take the page's colour).
 _FIGURE_ALPHA_JS = """els => els.filter(e => e.src.includes('/_images/')).map(e => {
   const c = document.createElement('canvas');

@@ -84,7 +84,7 @@ def test_every_exercise_carries_nbgrader_markup(name):
             assert meta["locked"] and "check" in cell.metadata.get("tags", [])
             assert f'"{label}"' in cell.source, "a check cell checks its own exercise"
     checks = [cell for cell in cells if cell.cell_type == "code" and _meta(cell)["grade"]]
-    if name != "06_real_models":  # the appendix's only exercise needs downloads: graded by hand
+    if name != "07_real_models":  # the appendix's only exercise needs downloads: graded by hand
         assert checks, "at least one autograded exercise per chapter"
         assert any("### BEGIN HIDDEN TESTS" in cell.source for cell in checks), "no hidden test"
 

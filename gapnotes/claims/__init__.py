@@ -40,6 +40,7 @@ from .ledger import (
     ClaimResult,
     Equivalence,
     budget_table,
+    effect_table,
     margins_frame,
     mean_sd,
     parse_seeds,
@@ -55,6 +56,6 @@ from .runner import configs, kept, kept_records, main, pooled, rejudge, run
 __all__ = ["Check", "Equivalence", "Claim", "ClaimResult", "CLAIMS", "SEEDS", "CONFIDENCE", "MIN_SEEDS",
            "SINGLE_RUN_SHARE", "PARTIAL_DETAIL", "KMEANS_RESTARTS", "RANDOM_INIT_GAP", "TEMPERATURES",
            "AUTHORS_TAU_SWEEP", "FULL_EVALUATION", "CLOSING_TEST_PAIRS", "test_pairs", "parse_seeds", "select",
-           "configs", "run", "rejudge", "kept", "kept_records", "pooled", "report_table", "reproducibility", "budget_table", "verdict_table",
+           "configs", "run", "rejudge", "kept", "kept_records", "pooled", "report_table", "reproducibility", "effect_table", "budget_table", "verdict_table",
            "seed_set_table", "at_convergence", "convergence_words", "CONVERGED_CLAIMS",
            "seed_span", "margins_frame", "compare_methods", "temperature_table", "mean_sd", "statistics", "main"]

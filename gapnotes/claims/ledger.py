@@ -37,7 +37,7 @@ import numpy as np
 from .statistics import bootstrap_mean_lower_bound, mean_lower_bound, share_lower_bound, tost_bound
 
 __all__ = ["Check", "Equivalence", "Claim", "ClaimResult", "SEEDS", "CONFIDENCE", "MIN_SEEDS",
-           "SINGLE_RUN_SHARE", "difference", "named", "mean_sd", "parse_seeds", "report_table", "reproducibility",
+           "SINGLE_RUN_SHARE", "difference", "named", "mean_sd", "parse_seeds", "report_table", "reproducibility", "effect_table",
            "budget_table",
            "verdict_table", "seed_set_table", "seed_span", "margins_frame"]
 
@@ -420,6 +420,32 @@ def report_table(results):
                      "weakest check": check.describe(), "mean margin ≥ (95 %)": round(bound, 3),
                      "holds on average": r.holds_on_average, "runs that show it": f"{k}/{n}"})
     return pd.DataFrame(rows).set_index("claim")
+
+
+def effect_table(rows, digits: int = 3):
+    """Measured effects side by side, one row each (a decision guide's table).
+
+    ``rows``: ``(situation, quantity, result, value)`` tuples: what was done, what changed, the
+    :class:`ClaimResult` that measured it, and the value (a value name, or a function of one seed's
+    values, as :meth:`ClaimResult.effect`). Columns: ``mean ± sd`` over the seeds, the 90 % interval of
+    the mean (both one-sided 95 % bounds), ``seeds`` and ``above 0`` (in how many seeds the effect is
+    positive). Indexed by (situation, quantity).
+    """
+    import pandas as pd
+
+    table = []
+    for situation, quantity, result, value in rows:
+        if not isinstance(result, ClaimResult):
+            raise TypeError(f"rows: the result of {situation!r} must be a ClaimResult, got {type(result).__name__}")
+        e = result.effect(value)
+        table.append({"situation": situation, "quantity": quantity,
+                      "mean ± sd": f"{e['mean']:+.{digits}f} ± {e['sd']:.{digits}f}",
+                      "90 % interval of the mean": f"{e['low']:+.{digits}f} to {e['high']:+.{digits}f}",
+                      "seeds": e["n"], "above 0": f"{e['above']} of {e['n']}",
+                      "mean": e["mean"], "low": e["low"], "high": e["high"]})
+    if not table:
+        raise ValueError("rows must hold at least one effect")
+    return pd.DataFrame(table).set_index(["situation", "quantity"])
 
 
 def reproducibility(results):
