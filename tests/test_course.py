@@ -329,3 +329,10 @@ def test_implement_it_exercises_grade_a_solution_full_and_the_release_zero(tmp_p
         assert auto > 0
         assert float(rows["instructor", name]["score"]) == auto, name
         assert float(rows["untouched", name]["score"]) == 0, name
+
+
+def test_every_exercise_says_how_hard_it_is():
+    for path in CHAPTERS:
+        for cell in _read(path).cells:
+            for title in re.findall(r"```\{exercise\} ([^\n]*)", cell.source):
+                assert re.search(r"\((warm-up|core|project)\)$", title), f"{path.name}: {title!r} has no difficulty"
