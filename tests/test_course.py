@@ -152,7 +152,7 @@ def test_grading_a_chapter(released):
     rows = {row["student_id"]: row for row in course.grade(released) if row["assignment"] == FIRST}
     auto = sum(_meta(c).get("points", 0) for c in release.cells if c.cell_type == "code")
     total = sum(_meta(c).get("points", 0) for c in release.cells)
-    assert auto == 4 and total == 8
+    assert auto == 6 and total == 10
     assert {float(row["max_score"]) for row in rows.values()} == {total}
     # the instructor: every autograded point; the written answers wait for the teacher
     assert float(rows["instructor"]["score"]) == auto and rows["instructor"]["needs_manual_grade"]
