@@ -11,7 +11,8 @@ import numpy as np
 from ._validation import as_embeddings, check_int, check_same_rows
 
 __all__ = ["set_book_style", "MODALITY_COLORS", "plot_paired_embedding", "tau_label", "plot_check_margins",
-           "plot_methods_per_seed", "plot_training_curves", "plot_zero_shot_curves", "plot_modality_examples"]
+           "plot_methods_per_seed", "plot_training_curves", "plot_zero_shot_curves", "plot_modality_examples",
+           "plot_circle_gap", "plot_circle_shift", "plot_loss_forces"]
 
 #: Colours of the two modalities everywhere in the book (seaborn "colorblind" blue and orange).
 MODALITY_COLORS = ("#0173B2", "#DE8F05")
@@ -259,3 +260,97 @@ def plot_training_curves(curves, panels, figsize_per_panel=(5.0, 4.0), ncols: in
     fig.tight_layout()
     return fig
 
+
+
+def _circle_axes(ax, title: str):
+    """A square axes with the unit circle drawn in grey."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4.2, 4.2))
+    angles = np.linspace(0, 2 * np.pi, 361)
+    ax.plot(np.cos(angles), np.sin(angles), color="0.8", lw=1, zorder=0)
+    ax.set(xlim=(-1.25, 1.25), ylim=(-1.25, 1.25), aspect="equal", title=title, xticks=[], yticks=[])
+    return ax
+
+
+def _two_dimensional(x, y) -> tuple:
+    x, y = as_embeddings(x, "x"), as_embeddings(y, "y")
+    if x.shape[1] != 2 or y.shape[1] != 2:
+        raise ValueError(f"x and y must be 2-D points (shape (N, 2)), got {x.shape} and {y.shape}")
+    return x, y
+
+
+def plot_circle_gap(x, y, ax=None, names=("images", "captions"), title: str | None = None):
+    """Two modalities on the unit circle, their centres and the gap vector Δ between them.
+
+    ``x``, ``y``: (N, 2) points (normalised here). The centres are the means of the unit points and
+    the arrow is :func:`gapnotes.metrics.gap_vector`, drawn from the caption centre to the image centre
+    and labelled with :func:`gapnotes.metrics.modality_gap`. Returns the axes.
+    """
+    from .geometry import normalize
+    from .metrics import gap_vector, modality_gap
+
+    x, y = _two_dimensional(x, y)
+    ux, uy = normalize(x), normalize(y)
+    ax = _circle_axes(ax, title or f"gap ‖Δ‖ = {modality_gap(ux, uy):.2f}")
+    for points, colour, name in ((ux, MODALITY_COLORS[0], names[0]), (uy, MODALITY_COLORS[1], names[1])):
+        ax.scatter(points[:, 0], points[:, 1], color=colour, s=25, label=name, zorder=3)
+        centre = points.mean(axis=0)
+        ax.scatter(*centre, color=colour, marker="X", s=90, edgecolor="black", zorder=4)
+    start, delta = uy.mean(axis=0), gap_vector(ux, uy)
+    ax.annotate("", xy=start + delta, xytext=start, arrowprops={"arrowstyle": "->", "lw": 2, "color": "black"})
+    ax.text(*(start + delta / 2), " Δ", fontsize=12, va="bottom")
+    ax.legend(loc="lower left", fontsize=8)
+    return ax
+
+
+def plot_circle_shift(x, y, lams, axes=None):
+    """The same two circle clouds after :func:`gapnotes.geometry.shift_along_gap` by each λ in ``lams``,
+    one panel each, titled with λ and the gap left. Returns the axes."""
+    import matplotlib.pyplot as plt
+
+    from .geometry import shift_along_gap
+
+    x, y = _two_dimensional(x, y)
+    lams = list(lams)
+    if not lams:
+        raise ValueError("lams must hold at least one λ")
+    if axes is None:
+        _, axes = plt.subplots(1, len(lams), figsize=(3.6 * len(lams), 3.8))
+    axes = np.atleast_1d(axes)
+    for ax, lam in zip(axes, lams):
+        shifted_x, shifted_y = shift_along_gap(x, y, lam)
+        plot_circle_gap(shifted_x, shifted_y, ax=ax)
+        ax.set_title(f"λ = {lam:g}: {ax.get_title()}")
+    return axes
+
+
+def plot_loss_forces(x, y, axes=None, t: float = 2.0):
+    """The pull of L_ATP and the push of L_CU on every point: minus each loss's gradient, as arrows.
+
+    The gradients are those of :func:`gapnotes.losses.align_true_pairs_loss` and
+    :func:`gapnotes.losses.centroid_uniformity_loss` (with ``t``) on the unit points, computed by autograd,
+    and drawn at each point (scaled for visibility). Two panels; returns the axes.
+    """
+    import matplotlib.pyplot as plt
+    import torch
+
+    from .geometry import normalize
+    from .losses import align_true_pairs_loss, centroid_uniformity_loss
+
+    x, y = _two_dimensional(x, y)
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(8.4, 4.2))
+    for ax, name, loss in zip(axes, ("ATP pulls each pair together", "CU spreads the pairs' centroids"),
+                              (align_true_pairs_loss, lambda zs: centroid_uniformity_loss(zs, t=t))):
+        zs = [torch.tensor(normalize(points), requires_grad=True) for points in (x, y)]
+        loss(zs).backward()
+        plot_circle_gap(zs[0].detach().numpy(), zs[1].detach().numpy(), ax=ax, title=name)
+        forces = [-z.grad.numpy() for z in zs]
+        scale = 0.35 / max(float(np.abs(np.concatenate(forces)).max()), 1e-12)
+        for z, force in zip(zs, forces):
+            points = z.detach().numpy()
+            ax.quiver(points[:, 0], points[:, 1], scale * force[:, 0], scale * force[:, 1], angles="xy",
+                      scale_units="xy", scale=1, width=0.006, color="0.25", zorder=5)
+    return axes

@@ -26,7 +26,7 @@ import numpy as np
 from ._validation import check_int
 
 __all__ = ["SHAPES", "COLOURS", "SIZES", "POSITIONS", "ShapesPairs", "make_shapes", "make_splits", "class_prompts",
-           "distractor_prompts"]
+           "distractor_prompts", "circle_cones"]
 
 SHAPES = ("circle", "square", "triangle", "cross", "ring")
 COLOURS = ("red", "green", "blue", "yellow", "purple", "cyan")
@@ -275,3 +275,22 @@ def distractor_prompts(colours=("pink", "orange", "white"), shapes=("star", "hea
     if not colours or not shapes or present:
         raise ValueError(f"colours and shapes must be non-empty and absent from the data set; present: {present}")
     return [template.format(colour, shape) for colour in colours for shape in shapes]
+
+
+def circle_cones(n: int = 12, width_deg: float = 40.0, apart_deg: float = 100.0, seed: int = 0):
+    """Two modalities as two cones on the unit circle, for diagrams: ``(x, y)``, float64 (n, 2) each.
+
+    Image i sits at an angle drawn uniformly within ``width_deg`` around 0°; its caption at the same
+    offset around ``apart_deg``, plus a little noise (±5°), so pair i keeps its place in both cones.
+    """
+    from ._validation import check_float, check_int
+
+    n = check_int(n, "n", minimum=2)
+    width = check_float(width_deg, "width_deg", positive=True, allow_zero=False)
+    apart = check_float(apart_deg, "apart_deg")
+    rng = np.random.default_rng(check_int(seed, "seed", minimum=0))
+    offsets = rng.uniform(-width / 2, width / 2, n)
+    x_angles = np.radians(offsets)
+    y_angles = np.radians(apart + offsets + rng.uniform(-5, 5, n))
+    return (np.stack([np.cos(x_angles), np.sin(x_angles)], axis=1),
+            np.stack([np.cos(y_angles), np.sin(y_angles)], axis=1))
