@@ -29,9 +29,8 @@ def test_plot_modality_examples_shows_image_and_sketch_per_sample():
 
 
 def test_circle_diagrams_are_drawn_from_the_package_functions():
-    import numpy as np
-
     import matplotlib.pyplot as plt
+    import numpy as np
 
     from gapnotes import geometry, metrics, synthetic
 
