@@ -83,9 +83,11 @@ def random_mlp(
     width = check_int(width, "width", minimum=1)
     seed = check_int(seed, "seed", minimum=0)
     if activation not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
+        raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, "
+                         f"got {activation!r}")
     if normalization not in _NORMALIZATIONS:
-        raise ValueError(f"normalization must be one of {_NORMALIZATIONS}, got {normalization!r}")
+        raise ValueError(f"normalization must be one of {_NORMALIZATIONS}, "
+                         f"got {normalization!r}")
     rng = np.random.default_rng(seed)
     act = ACTIVATIONS[activation]
     std = 1.0 / np.sqrt(width)

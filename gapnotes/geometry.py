@@ -94,7 +94,8 @@ def shift_along_gap(x, y, lam: float):
     -------
     (x_shifted, y_shifted) : two np.ndarrays of the input shapes.
     """
-    x = as_embeddings(x, "x", check_finite=False)  # norms_and_centre below refuses NaN/inf
+    # norms_and_centre below refuses NaN/inf
+    x = as_embeddings(x, "x", check_finite=False)
     y = as_embeddings(y, "y", check_finite=False)
     if x.shape[1] != y.shape[1]:
         raise ValueError(f"x has dimension {x.shape[1]} but y has {y.shape[1]}")
@@ -104,10 +105,13 @@ def shift_along_gap(x, y, lam: float):
     delta = centre_x - centre_y
     norm = np.linalg.norm(delta)
     if lam != 0.0 and norm == 0:
-        raise ValueError("x and y have the same centre: the gap direction is undefined, so lam must be 0")
+        raise ValueError("x and y have the same centre: the gap direction is "
+                         "undefined, so lam must be 0")
     step = 0.5 * lam * delta / norm if lam != 0.0 else np.zeros_like(delta)
-    # Each output is written once, block by block: no (N, D) temporary besides the two results.
-    return _shifted_unit_rows(x, norms_x, -step, "x"), _shifted_unit_rows(y, norms_y, step, "y")
+    # each output is written once, block by block: no (N, D) temporary besides them
+    shifted_x = _shifted_unit_rows(x, norms_x, -step, "x")
+    shifted_y = _shifted_unit_rows(y, norms_y, step, "y")
+    return shifted_x, shifted_y
 
 
 def _shifted_unit_rows(x: np.ndarray, norms: np.ndarray, shift: np.ndarray, name: str) -> np.ndarray:

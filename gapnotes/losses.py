@@ -35,7 +35,8 @@ def _check_pair(a: torch.Tensor, b: torch.Tensor, name_a: str, name_b: str) -> N
         raise ValueError(f"{name_a} has shape {tuple(a.shape)} but {name_b} has {tuple(b.shape)}")
 
 
-def clip_loss(image_features: torch.Tensor, text_features: torch.Tensor, logit_scale) -> torch.Tensor:
+def clip_loss(image_features: torch.Tensor, text_features: torch.Tensor,
+              logit_scale) -> torch.Tensor:
     """Symmetric InfoNCE loss of CLIP.
 
     With s = ``logit_scale`` = 1/τ and similarities S_ij = s · x̂_i·ŷ_j::
@@ -120,7 +121,8 @@ def centroid_uniformity_loss(embeddings, t: float = 2.0) -> torch.Tensor:
     return torch.logsumexp(logits.flatten(), dim=0) - math.log(n * (n - 1))
 
 
-def modgap_loss(embeddings, logit_scale, anchor: int = 0, atp_weight: float = 1.0, cu_weight: float = 1.0,
+def modgap_loss(embeddings, logit_scale, anchor: int = 0, atp_weight: float = 1.0,
+                cu_weight: float = 1.0,
                 contrastive_weight: float = 1.0) -> torch.Tensor:
     """The n-modal loss of Grassucci et al. (2026): InfoNCE to an anchor + L_ATP + L_CU.
 
@@ -141,7 +143,9 @@ def modgap_loss(embeddings, logit_scale, anchor: int = 0, atp_weight: float = 1.
     zs = _check_modalities(embeddings, anchor)
     loss = torch.zeros((), device=zs[0].device, dtype=zs[0].dtype)
     if contrastive_weight:
-        contrastive = torch.stack([clip_loss(zs[anchor], z, logit_scale) for m, z in enumerate(zs) if m != anchor]).mean()
+        others = [z for m, z in enumerate(zs) if m != anchor]
+        pairs = [clip_loss(zs[anchor], z, logit_scale) for z in others]
+        contrastive = torch.stack(pairs).mean()
         loss = loss + contrastive_weight * contrastive
     if atp_weight:
         loss = loss + atp_weight * align_true_pairs_loss(zs, anchor)

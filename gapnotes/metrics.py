@@ -51,7 +51,7 @@ def gap_vector(x, y) -> np.ndarray:
     ``x`` and ``y`` may have different numbers of rows (they are not paired here),
     but must have the same dimension D.
     """
-    # The row norms computed by unit_mean refuse NaN/inf, so skip as_embeddings' separate pass.
+    # unit_mean's row norms refuse NaN/inf: skip as_embeddings' separate pass
     x = as_embeddings(x, "x", check_finite=False)
     y = as_embeddings(y, "y", check_finite=False)
     if x.shape[1] != y.shape[1]:

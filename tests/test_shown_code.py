@@ -65,3 +65,14 @@ def test_shown_functions_reads_only_a_lone_show_source_call():
     assert shown_functions("print(1)") is None
     with pytest.raises(ValueError, match="module.function"):
         shown_functions("show_source(clip_loss)")
+
+
+@pytest.mark.parametrize("path", TEACHING, ids=lambda p: p.stem)
+def test_shown_code_fits_the_page(path):
+    """The book's code column holds 88 characters: a shown function's lines fit it."""
+    from gapnotes.book import show_source
+
+    for _, module, name in _shown(path):
+        (function,) = shown_objects([(module, name)])
+        wide = [line for line in show_source(function).text.split("\n") if len(line) > 88]
+        assert not wide, f"{module}.{name}: lines over 88 columns: {wide}"

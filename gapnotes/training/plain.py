@@ -37,8 +37,8 @@ def training_step(model, optimizer, images, tokens) -> float:
     tokens : tensor (N, context_length) of token ids, row i the caption of image i
     """
     if len(images) != len(tokens) or len(images) < 2:
-        raise ValueError(f"images and tokens must hold the same number (≥ 2) of pairs, got "
-                         f"{len(images)} and {len(tokens)}")
+        raise ValueError("images and tokens must hold the same number (≥ 2) of pairs, "
+                         f"got {len(images)} and {len(tokens)}")
     image_features = F.normalize(model.encode_image(images), dim=-1)
     text_features = F.normalize(model.encode_text(tokens), dim=-1)
     loss = clip_loss(image_features, text_features, model.logit_scale.exp())
