@@ -118,12 +118,12 @@ def test_mismatched_shuffles_that_share_of_training_captions_only():
 def test_open_clip_decay_rule_spares_scales_gains_and_biases():
     pytest.importorskip("torch")
     from gapnotes.models import create_tiny_clip, tiny_clip_config
-    from gapnotes.training.loop import _optimizer
+    from gapnotes.training.loop import adamw
     from gapnotes.training.stacked import StackedCLIP
 
     cfg = tiny_clip_config()
     stacked = StackedCLIP([create_tiny_clip(cfg, seed=s, device="cpu") for s in (0, 1)], cfg)
-    groups = _optimizer(stacked, 1e-3, 0.1, decay_all=False).param_groups
+    groups = adamw(stacked.trainable(), 1e-3, 0.1, decay_all=False, matrix_ndim=3).param_groups
     decayed, kept = ({id(p) for p in g["params"]} for g in groups)
     assert groups[0]["weight_decay"] == 0.1 and groups[1]["weight_decay"] == 0.0
     assert all(id(s) in kept for s in stacked.logit_scales)
@@ -132,7 +132,7 @@ def test_open_clip_decay_rule_spares_scales_gains_and_biases():
         assert (id(p) in decayed) == per_member_matrix, name
         if "ln" in name or name.endswith("bias"):
             assert id(p) in kept, name
-    assert len(_optimizer(stacked, 1e-3, 0.1, decay_all=True).param_groups) == 1
+    assert len(adamw(stacked.trainable(), 1e-3, 0.1, decay_all=True).param_groups) == 1
 
 
 def test_checkpoints_of_one_run_are_its_weights():

@@ -21,7 +21,7 @@ import numpy as np
 
 from .. import metrics
 
-__all__ = ["train_members", "scores", "lr_at"]
+__all__ = ["train_members", "scores", "lr_at", "adamw", "batch_order"]
 
 MAX_LOGIT_SCALE = math.log(100.0)  # CLIP clamps τ at 0.01
 
@@ -74,18 +74,18 @@ def keep_freed_memory() -> bool:
     return bool(mallopt(m_mmap_threshold, 256 << 20)) and bool(mallopt(m_trim_threshold, 1 << 30))
 
 
-def _optimizer(stacked, lr, weight_decay, decay_all=True):
-    """AdamW over the stacked weights; with ``decay_all=False`` only weights with ≥ 2 dimensions per
-    member decay (open_clip's training script exempts gains, biases and the logit scale)."""
+def adamw(params, lr, weight_decay, decay_all=True, matrix_ndim: int = 2):
+    """AdamW over ``params``; with ``decay_all=False`` only tensors with ≥ ``matrix_ndim`` dimensions
+    decay (open_clip's training script exempts gains, biases and the logit scale). Stacked weights
+    carry one extra (member) dimension: the stacked trainer passes ``matrix_ndim=3``."""
     import torch
 
-    params = stacked.trainable()
+    params = list(params)
     if decay_all:
         groups = [{"params": params, "weight_decay": weight_decay}]
-    else:  # stacked tensors carry one extra (member) dimension; logit scales are scalars
-        decayed = [p for p in params if p.ndim >= 3]
-        kept = [p for p in params if p.ndim < 3]
-        groups = [{"params": decayed, "weight_decay": weight_decay}, {"params": kept, "weight_decay": 0.0}]
+    else:
+        groups = [{"params": [p for p in params if p.ndim >= matrix_ndim], "weight_decay": weight_decay},
+                  {"params": [p for p in params if p.ndim < matrix_ndim], "weight_decay": 0.0}]
     try:  # fused AdamW: one kernel for all tensors
         return torch.optim.AdamW(groups, lr=lr, fused=True)
     except (RuntimeError, TypeError):
@@ -132,7 +132,7 @@ def _device_inputs(data, split, patch, remap, length, device) -> list:
     return [t.to(device) for t in out]
 
 
-def _batch_order(configs, n_train, device):
+def batch_order(configs, n_train, device):
     """Every member's batch indices for the whole run, each drawn from its own seed: (steps, M, B)."""
     import torch
 
@@ -227,8 +227,8 @@ def train_members(configs, device, progress: bool = False, *, record_at=None, st
         raise ValueError(f"stop_after must be between 1 and steps={steps}, got {stop_after}")
     recorded = _record_steps(record_at, steps, shared.eval_every, stop_after)
     val_pairs = data["val"][-1]
-    index = _batch_order(configs, len(data["train"][0]), device)
-    optimizer = _optimizer(stacked, shared.lr, shared.weight_decay, shared.decay_all)
+    index = batch_order(configs, len(data["train"][0]), device)
+    optimizer = adamw(stacked.trainable(), shared.lr, shared.weight_decay, shared.decay_all, matrix_ndim=3)
     losses = [LOSSES[c.loss].compute for c in configs]
     scheduled = [(m, c) for m, c in enumerate(configs) if c.temperature_end is not None]  # τ set per step
 

@@ -69,7 +69,7 @@ def train_plainly(config=None, steps: int | None = None, device=None):
     from ..models import create_tiny_clip, tiny_clip_config
     from .config import TrainConfig
     from .data import prepared_for
-    from .loop import lr_at
+    from .loop import adamw, batch_order, lr_at
 
     config = (TrainConfig() if config is None else config)
     if not isinstance(config, TrainConfig):
@@ -88,15 +88,9 @@ def train_plainly(config=None, steps: int | None = None, device=None):
                              init_temperature=config.temperature,
                              learn_temperature=config.learn_temperature, device=device)
     images, tokens = prepared_for(config)["train"][:2]
-    order = torch.randint(0, len(images), (config.steps, config.batch_size),
-                          generator=torch.Generator().manual_seed(config.seed))
-    parameters = [p for p in model.parameters() if p.requires_grad]
-    if config.decay_all:
-        groups = [{"params": parameters, "weight_decay": config.weight_decay}]
-    else:  # open_clip's exemption: gains, biases and the logit scale do not decay
-        groups = [{"params": [p for p in parameters if p.ndim >= 2], "weight_decay": config.weight_decay},
-                  {"params": [p for p in parameters if p.ndim < 2], "weight_decay": 0.0}]
-    optimizer = torch.optim.AdamW(groups, lr=config.lr)
+    order = batch_order([config], len(images), "cpu")[:, 0]  # the stacked run's batches
+    optimizer = adamw([p for p in model.parameters() if p.requires_grad], config.lr,
+                      config.weight_decay, config.decay_all)
     model.train()
     losses = []
     for step in range(1, steps + 1):
