@@ -25,6 +25,7 @@ __all__ = [
     "log2_cap_fraction",
     "random_clip_embeddings",
     "mean_cosine_table",
+    "cones_in_3d",
 ]
 
 
@@ -304,3 +305,52 @@ def mean_cosine_table(towers: dict, rows: dict):
             raise ValueError(f"rows[{label!r}]: modality must be 'image' or 'text', got {modality!r}")
         table[label] = {k: mean_cosine_similarity(towers[name][f"{modality}_{k}"]) for k in ("data", "noise")}
     return pd.DataFrame.from_dict(table, orient="index")
+
+
+def cones_in_3d(inputs, depth: int = 10, width: int = 512, seeds=(0, 1), n_show: int = 200,
+                projection_seed: int = 0) -> dict:
+    """Two (or more) random towers' cones, layer by layer, seen on the 3-D unit sphere.
+
+    Each seed draws one random ReLU MLP (:func:`random_mlp`) and passes the same ``inputs``
+    through it. Every layer's output (and the input, layer 0) is measured in its own ``width``
+    dimensions, then multiplied by one fixed Gaussian matrix (width × 3, drawn with
+    ``projection_seed``, the same for every tower and layer: one shared space) and normalised,
+    so it can be drawn on a sphere.
+
+    Returns ``{"layers": [0, …, depth], "points": {seed: [(n_show, 3) per layer]},
+    "mean_cosine": {seed: [float per layer]}, "shown_cosine": {seed: [float per layer]},
+    "centre_cosine": [float per layer]}``. ``mean_cosine``
+    (:func:`gapnotes.metrics.mean_cosine_similarity`) and the cosine between the first and last
+    tower's mean directions are measured in the full width, on every input; ``shown_cosine`` is
+    the mean cosine of the drawn 3-D points, which is larger (three random directions cannot
+    keep a 512-D cloud's residuals orthogonal): the picture exaggerates how narrow a cone is.
+    """
+    x = as_embeddings(inputs, "inputs").astype(np.float64)
+    depth = check_int(depth, "depth", minimum=1)
+    width = check_int(width, "width", minimum=3)
+    n_show = check_int(n_show, "n_show", minimum=1)
+    seeds = [check_int(s, "seeds", minimum=0) for s in seeds]
+    if len(seeds) < 1 or len(set(seeds)) != len(seeds):
+        raise ValueError(f"seeds must name distinct towers, got {seeds}")
+    projection_seed = check_int(projection_seed, "projection_seed", minimum=0)
+    shown = np.arange(min(n_show, len(x)))
+    result = {"layers": list(range(depth + 1)), "points": {}, "mean_cosine": {}, "shown_cosine": {},
+              "centre_cosine": []}
+    rng = np.random.default_rng(projection_seed)
+    projections = {}
+    means = {}
+    for seed in seeds:
+        layers = [x] + random_mlp(x, depth=depth, width=width, seed=seed, return_all=True)
+        result["mean_cosine"][seed] = [mean_cosine_similarity(h) for h in layers]
+        means[seed] = [unit_mean(h, "inputs") for h in layers]
+        result["points"][seed] = []
+        for h in layers:
+            dim = h.shape[1]
+            if dim not in projections:
+                projections[dim] = rng.normal(size=(dim, 3))
+            result["points"][seed].append(normalized(h[shown] @ projections[dim], "inputs"))
+        result["shown_cosine"][seed] = [mean_cosine_similarity(p) for p in result["points"][seed]]
+    first, second = seeds[0], seeds[-1]
+    result["centre_cosine"] = [float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
+                               for a, b in zip(means[first], means[second])]
+    return result

@@ -42,7 +42,8 @@ from .experiments import METHODS
 __all__ = ["CONVERGENCE_TOLERANCE", "REGIMES", "record_base", "regime_config", "checkpoint_steps",
            "checkpoint_scores", "training_curves", "converged", "convergence_table", "kept_record",
            "curves", "RECORD_PATH", "HEADLINE_RECORDS", "HEADLINE_REGIMES", "HEADLINE_STEPS",
-           "trained_share", "relative_gain", "headline_values", "added_regimes", "early_growth"]
+           "trained_share", "relative_gain", "headline_values", "added_regimes", "early_growth",
+           "training_snapshots"]
 
 #: Largest relative change of R@1 and V-measure over the last doubling of steps for "trained".
 CONVERGENCE_TOLERANCE = 0.02
@@ -162,6 +163,72 @@ def training_curves(configs, record_at=None, device=None, stop_after=None, n_ini
         for config, (_, history, _) in zip(members, trained):
             frames.append(history.assign(seed=config.seed, config_key=cache_key(config)))
     return pd.concat(frames, ignore_index=True)
+
+
+def training_snapshots(runs: dict, record_at, n_show: int = 150, n_init: int = 10, device=None) -> dict:
+    """Train ``runs`` (name → TrainConfig, no cache) and keep a 2-D picture of each checkpoint.
+
+    All configs must train as one stacked ensemble (they may differ only in the member fields:
+    seed, loss, temperature …). At step 0 and after every step of ``record_at`` the validation
+    pairs are embedded; the first ``n_show`` pairs are kept and, per run, projected on two fixed
+    axes, so every frame of a run shares one view: the direction of the run's gap at step 0
+    (image centre minus caption centre) and the principal axis of its last checkpoint (images and
+    captions pooled) orthogonal to it. The gap and the V-measure by shape (:func:`checkpoint_scores`,
+    ``n_init`` k-means restarts) are measured on all validation pairs.
+
+    Returns ``{name: {"step": [...], "images": [(n_show, 2), ...], "texts": [...],
+    "gap": [...], "v_measure": [...], "shape": [str] * n_show}}``.
+    """
+    from .device import get_device
+    from .synthetic import SHAPES
+    from .train import _checked, ensembles
+    from .training.loop import train_members
+
+    if not isinstance(runs, dict) or not runs:
+        raise ValueError("runs must map at least one name to a TrainConfig")
+    names = list(runs)
+    configs = _checked(list(runs.values()))
+    if len(ensembles(configs)) != 1:
+        raise ValueError("runs must train as one ensemble: they may differ only in seed, loss, "
+                         "loss_options and the temperature fields")
+    n_show = check_int(n_show, "n_show", minimum=2)
+    device = get_device(device) if device is not None else get_device()
+    kept = []  # (images, texts) of the shown pairs, per checkpoint and member, in calling order
+    shapes = []  # the validation pairs' shapes (the same pairs at every call)
+
+    def keep(images, texts, pairs):
+        kept.append((np.array(images[:n_show], dtype=np.float64), np.array(texts[:n_show], dtype=np.float64)))
+        if not shapes:
+            shapes.extend(SHAPES[int(k)] for k in pairs.labels("shape")[:n_show])
+        return checkpoint_scores(images, texts, pairs, n_init=n_init)
+
+    trained = train_members(configs, device, record_at=record_at, extra_scores=keep)
+    out = {}
+    for m, (name, (_, history, _)) in enumerate(zip(names, trained)):
+        pictures = kept[m::len(names)]
+        if len(pictures) != len(history):
+            raise RuntimeError(f"{len(pictures)} pictures for {len(history)} checkpoints of {name!r}")
+        axes = _picture_axes(pictures).T  # (D, 2)
+        out[name] = {"step": history["step"].astype(int).tolist(),
+                     "images": [images @ axes for images, _ in pictures],
+                     "texts": [texts @ axes for _, texts in pictures],
+                     "gap": history["gap"].astype(float).tolist(),
+                     "v_measure": history["v_measure"].astype(float).tolist(),
+                     "shape": list(shapes)}
+    return out
+
+
+def _picture_axes(pictures) -> np.ndarray:
+    """Two orthonormal rows (2, D): the first picture's gap direction, then the last picture's
+    principal axis orthogonal to it (pictures: ``(images, texts)`` per checkpoint)."""
+    images, texts = pictures[0]
+    gap = images.mean(axis=0) - texts.mean(axis=0)
+    first = gap / np.linalg.norm(gap)
+    last = np.vstack(pictures[-1])
+    residual = last - last.mean(axis=0)
+    residual = residual - np.outer(residual @ first, first)
+    second = np.linalg.svd(residual, full_matrices=False)[2][0]
+    return np.stack([first, second])
 
 
 def converged(history, tolerance: float = CONVERGENCE_TOLERANCE,

@@ -7,7 +7,7 @@ import numpy as np
 from ._validation import as_embeddings, check_float, check_int, check_same_rows
 
 __all__ = ["SPHERE_AZIMUTHS", "sphere_toy_points", "sphere_toy_loss", "sphere_toy_curves", "shift_loss_landscape",
-           "landscape_minima", "AUTHORS_SHIFTS", "AUTHORS_TEMPERATURES", "AUTHORS_BATCH_SIZE"]
+           "landscape_minima", "sphere_toy_descent", "AUTHORS_SHIFTS", "AUTHORS_TEMPERATURES", "AUTHORS_BATCH_SIZE"]
 
 #: Azimuths (degrees) of the six image points of the paper's Fig. 3e–g.
 SPHERE_AZIMUTHS = (-20.0, 0.0, 20.0, 40.0, 60.0, 80.0)
@@ -154,3 +154,29 @@ def landscape_minima(landscape, by=("temperature",)):
     minima["loss_unshifted"] = unshifted.reindex(minima.index)
     minima["loss_range"] = groups["loss"].max() - groups["loss"].min()
     return minima
+
+
+def sphere_toy_descent(temperature: float, start_deg: float = 40.0, steps: int = 80, step_size: float = 4000.0,
+                       swap: bool = True) -> np.ndarray:
+    """Gradient descent of the sphere toy's caption offset Δθ at one temperature.
+
+    The captions move together (the toy's one degree of freedom, :func:`sphere_toy_points`),
+    from ``start_deg``: Δθ ← Δθ − ``step_size`` · τ · ∂L/∂Δθ, the derivative by central
+    differences (±10⁻³ degrees). The factor τ undoes the 1/τ that the logits put in front of
+    every gradient, so one ``step_size`` suits every temperature. Returns the ``steps + 1``
+    offsets (degrees), the start included; |Δθ| stays ≤ 90.
+    """
+    tau = check_float(temperature, "temperature", positive=True, allow_zero=False)
+    delta = check_float(start_deg, "start_deg")
+    if abs(delta) > 90:
+        raise ValueError(f"start_deg must lie in [-90, 90], got {start_deg}")
+    steps = check_int(steps, "steps", minimum=1)
+    step_size = check_float(step_size, "step_size", positive=True, allow_zero=False)
+    h = 1e-3
+    path = [delta]
+    for _ in range(steps):
+        slope = (sphere_toy_loss(min(delta + h, 90), tau, swap) - sphere_toy_loss(max(delta - h, -90), tau, swap)) / (
+            min(delta + h, 90) - max(delta - h, -90))
+        delta = float(np.clip(delta - step_size * tau * slope, -90, 90))
+        path.append(delta)
+    return np.array(path)

@@ -26,6 +26,7 @@ from .metrics import (
 
 __all__ = [
     "shift_sweep",
+    "content_groups",
     "scatter_decomposition",
     "zero_shot_predictions",
     "zero_shot_accuracy",
@@ -71,6 +72,23 @@ def shift_sweep(x, y, lambdas, labels=None, ks=(1, 5), seed: int = 0):
             row.update({key: scores[key] for key in ("v_measure", "nmi", "ari")})
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def content_groups(x, k: int = 5, seed: int = 0) -> np.ndarray:
+    """Groups of pairs found in one modality alone: k-means (10 restarts) on the unit rows of ``x``.
+
+    For embeddings released without labels (the 2022 paper's MSCOCO pairs): the groups stand in
+    for classes, so that a clustering of *both* modalities can be scored against them (V-measure
+    after a shift along the gap, :func:`shift_sweep`). They are the image side's own structure,
+    not human labels. Returns an int array (N,) with values 0..k−1.
+    """
+    from sklearn.cluster import KMeans
+
+    x = as_embeddings(x, "x")
+    k = check_int(k, "k", minimum=2)
+    if k > len(x):
+        raise ValueError(f"k={k} exceeds the number of rows of x ({len(x)})")
+    return KMeans(k, n_init=10, random_state=check_int(seed, "seed", minimum=0)).fit_predict(normalized(x, "x"))
 
 
 def scatter_decomposition(x, y, labels) -> dict:

@@ -368,3 +368,135 @@ def test_screenshots_saved(visits):
     for stem in ("00_the_modality_gap", DARK_MODE_CHAPTER):
         shot = SCREENSHOTS / f"{stem}.png"
         assert shot.is_file() and shot.stat().st_size > 10_000, f"missing screenshot {shot}"
+
+
+# The interactive figures (gapnotes.interactive) of each chapter: how many, and which are 3-D.
+INTERACTIVE = {"01_cone_effect": (1, 1), "02_temperature": (2, 1), "03_does_the_gap_matter": (1, 0),
+               "04_closing_the_gap": (1, 0)}
+# Per figure on the page: drawn by plotly.js?, its title, 3-D?, its paper colour.
+_INTERACTIVE_JS = """els => els.map(e => {
+  const gd = e.querySelector('.js-plotly-plot');
+  const title = e.querySelector('.gtitle');
+  return {drawn: e.classList.contains('drawn') && !!gd, title: title ? title.textContent : '',
+          three_d: !!(gd && gd._fullLayout && gd._fullLayout.scene),
+          paper: gd && gd._fullLayout ? gd._fullLayout.paper_bgcolor : null};
+})"""
+_CAMERA_JS = "(e, i) => JSON.stringify(e[i].querySelector('.js-plotly-plot').layout.scene.camera || {})"
+
+
+def _drag(page, start, end):
+    page.mouse.move(*start)
+    page.mouse.down()
+    page.mouse.move(*end, steps=12)
+    page.mouse.up()
+    page.wait_for_timeout(600)
+
+
+def _interact(page, index: int) -> dict:
+    """Drag figure ``index``'s slider to its far end (and turn it, when 3-D); what changed."""
+    box = page.locator(".gapnotes-interactive").nth(index)
+    box.scroll_into_view_if_needed()
+    before = page.eval_on_selector_all(".gapnotes-interactive", _INTERACTIVE_JS)[index]
+    rail = box.locator(".slider-rail-rect").bounding_box()
+    grip = box.locator(".slider-grip-rect").bounding_box()
+    _drag(page, (grip["x"] + grip["width"] / 2, grip["y"] + grip["height"] / 2),
+          (rail["x"] + rail["width"] - 2, rail["y"] + rail["height"] / 2))
+    after = page.eval_on_selector_all(".gapnotes-interactive", _INTERACTIVE_JS)[index]
+    turned = None
+    if before["three_d"]:
+        camera = page.eval_on_selector_all(".gapnotes-interactive", _CAMERA_JS, index)
+        plot = box.locator(".gl-container").bounding_box() or box.locator(".svg-container").bounding_box()
+        middle = (plot["x"] + plot["width"] / 2, plot["y"] + plot["height"] * 0.4)
+        _drag(page, middle, (middle[0] + 160, middle[1] + 40))
+        turned = camera != page.eval_on_selector_all(".gapnotes-interactive", _CAMERA_JS, index)
+    return {"before": before["title"], "after": after["title"], "turned": turned}
+
+
+def test_interactive_figures_move_in_light_and_dark_mode(browser_path, server, visits):
+    """Each chapter's interactive figures are drawn by the book's own plotly.js (no CDN), their slider moves
+    the figure (the title, computed in Python per frame, changes), 3-D ones turn, in both colour schemes."""
+    from playwright.sync_api import sync_playwright
+
+    assert not [u for u in visits["__external__"] if "plot.ly" in u], "plotly.js must come from the book"
+    for chapter in INTERACTIVE:
+        record = visits[f"notebooks/{chapter}.html"]
+        assert not record["errors"], record["errors"]
+    problems = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=browser_path, headless=True,
+                                    args=["--no-sandbox", "--disable-dev-shm-usage"])
+        for scheme in ("light", "dark"):
+            context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=scheme)
+            context.route("**/*", lambda route: route.continue_() if urlsplit(route.request.url).hostname
+                          == "127.0.0.1" else route.abort())
+            for chapter, (count, three_d) in INTERACTIVE.items():
+                page = context.new_page()
+                errors = []
+                page.on("console", lambda m, errors=errors: errors.append(m.text) if m.type == "error" else None)
+                page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
+                page.goto(f"{server}notebooks/{chapter}.html", wait_until="load")
+                page.wait_for_timeout(800)
+                figures = page.eval_on_selector_all(".gapnotes-interactive", _INTERACTIVE_JS)
+                where = f"{scheme} {chapter}"
+                if len(figures) != count or sum(f["three_d"] for f in figures) != three_d:
+                    problems.append(f"{where}: {len(figures)} figures ({figures}), expected {count}")
+                for i, figure in enumerate(figures):
+                    if not figure["drawn"] or figure["paper"] not in ("white", "#fff", "#ffffff"):
+                        problems.append(f"{where} figure {i}: not drawn on an opaque white paper: {figure}")
+                        continue
+                    moved = _interact(page, i)
+                    if moved["before"] == moved["after"] or not moved["after"]:
+                        problems.append(f"{where} figure {i}: the slider did not change it: {moved}")
+                    if figure["three_d"] and not moved["turned"]:
+                        problems.append(f"{where} figure {i}: dragging did not turn the 3-D view")
+                if errors:
+                    problems.append(f"{where}: console errors {errors}")
+                if scheme == "dark" and chapter == DARK_MODE_CHAPTER:
+                    page.screenshot(path=str(SCREENSHOTS / f"{chapter}-interactive-dark.png"), full_page=False)
+                page.close()
+            context.close()
+        browser.close()
+    assert not problems, "\n".join(problems)
+
+
+def test_only_pages_with_interactive_figures_load_plotly(built_book):
+    for page in _pages(built_book):
+        text = page.read_text(encoding="utf-8")
+        holds = 'class="gapnotes-interactive"' in text
+        assert holds == ("_static/plotly.min.js" in text), page.relative_to(built_book)
+    assert (built_book / "_static" / "plotly.min.js").stat().st_size > 1_000_000
+
+
+def test_an_interactive_figure_draws_outside_the_book_as_in_colab(browser_path, tmp_path):
+    """Colab shows a cell's HTML output in a page of its own, with no book around it: the figure loads
+    plotly.js from plotly's CDN (Colab is online; here the request is answered with the installed copy)."""
+    import plotly
+    from playwright.sync_api import sync_playwright
+
+    import gapnotes.interactive as interactive
+
+    plotly_js = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+
+    frames = [{"label": str(k), "title": f"frame {k}", "traces": [{"name": "p", "x": [0, k], "y": [k, 0]}]}
+              for k in range(3)]
+    figure = interactive.slider_figure(frames, slider_label="k", alt="a test figure")
+    page_file = tmp_path / "output.html"
+    page_file.write_text(f"<html><body>{figure.html()}</body></html>", encoding="utf-8")
+    cdn = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=browser_path, headless=True, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1000, "height": 700})
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+
+        def answer(route):
+            cdn.append(route.request.url)
+            route.fulfill(path=str(plotly_js), content_type="text/javascript")
+
+        page.route("https://cdn.plot.ly/**", answer)
+        page.goto(page_file.as_uri(), wait_until="load")
+        page.wait_for_selector(".gapnotes-interactive.drawn", timeout=15_000)
+        moved = _interact(page, 0)
+        browser.close()
+    assert len(cdn) == 1 and not errors, (cdn, errors)
+    assert moved["before"] == "frame 0" and moved["after"] == "frame 2", moved

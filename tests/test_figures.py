@@ -1,6 +1,7 @@
 """Every figure of the book is numbered and captioned, with a line on what to notice.
 
-A figure is a code cell that calls ``plt.show()``; the Markdown cell right after it is its caption,
+A figure is a code cell that calls ``plt.show()`` or draws an interactive figure
+(``interactive.…_figure(…)``, :mod:`gapnotes.interactive`); the Markdown cell right after it is its caption,
 ``**Figure N.k.** …`` (N the chapter, k counting from 1 in order) with a ``*Notice:*`` sentence. A
 caption in a Markdown cell reads the same in Jupyter, the HTML book and the Colab edition.
 """
@@ -15,13 +16,14 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+FIGURE_CELL = re.compile(r"plt\.show\(\)|interactive\.\w+_figure\(")
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
 def test_every_figure_is_numbered_and_captioned(path):
     cells = nbformat.read(path, as_version=4).cells
     number = int(path.name[:2])
-    figures = [i for i, c in enumerate(cells) if c.cell_type == "code" and "plt.show()" in c.source
+    figures = [i for i, c in enumerate(cells) if c.cell_type == "code" and FIGURE_CELL.search(c.source)
                and "remove-cell" not in c.metadata.get("tags", [])]
     for k, index in enumerate(figures, start=1):
         caption = cells[index + 1] if index + 1 < len(cells) else None
