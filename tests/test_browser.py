@@ -6,7 +6,10 @@ the book's own pages, every image loads and has alt text, every internal link (a
 each chapter's launch links (the Colab badge and the theme's launch buttons) open that chapter's notebook
 (Colab: its Colab edition in colab/),
 no visible code cell of a chapter is a self-check (they are removed or folded), no code block overflows its
-column in a 1280-px-wide window, and the theme's dark mode keeps every figure readable. Screenshots of
+column in a 1280-px-wide window, and the theme's dark mode keeps every figure readable. Every interactive
+figure (``gapnotes.interactive``) is drawn by the book's own plotly.js, on the pages that hold one only, and
+changes when its slider is dragged to the end (a 3-D one also turns when dragged), in light and dark mode;
+one figure's HTML, alone in a page as Colab shows an output, loads plotly.js from plotly's CDN and draws. Screenshots of
 chapters 0 and 4 (chapter 4 in light and dark mode) are saved to ``_build/screenshots/``.
 
 Requests to other hosts (MathJax's CDN, for instance) are blocked, so the result does not depend on the
