@@ -263,8 +263,10 @@ def slider_figure(frames, *, slider_label: str, alt: str, three_d: bool = False,
               "steps": [{"method": "animate", "label": str(f["label"]), "args": [[str(f["label"])], redraw]}
                         for f in frames]}
     layout = {"title": {"text": frames[0]["title"], "font": {"size": 14}}, "sliders": [slider], "height": height,
-              "paper_bgcolor": "white", "plot_bgcolor": "white", "margin": {"l": 50, "r": 20, "t": 70, "b": 20},
-              "legend": {"orientation": "h", "y": -0.05 if three_d else -0.2}}
+              "paper_bgcolor": "white", "plot_bgcolor": "white",
+              "margin": {"l": 50, "r": 20, "t": 100 if panel_titles else 70, "b": 20},
+              # 2-D: the legend beside the panels, where the slider below cannot cover it
+              "legend": {"orientation": "h", "y": -0.05} if three_d else {"x": 1.02, "y": 1}}
     if play:
         layout["updatemenus"] = [{"type": "buttons", "showactive": False, "x": 0, "y": 0, "xanchor": "right",
                                   "yanchor": "top", "pad": {"t": 45, "r": 10},
@@ -392,7 +394,7 @@ def cones_figure(cones: dict, names=("tower A", "tower B")) -> InteractiveFigure
                   for s, n, c in zip(seeds, names, _MODALITY)]
         frames.append({"label": str(layer), "title": title, "traces": traces})
     return slider_figure(frames, slider_label="layer", three_d=True, background=sphere_wireframe(),
-                         static_frame=len(frames) - 1,
+                         static_frame=len(frames) - 1, height=600,
                          alt="Two random towers' outputs on a sphere: spread out at layer 0, "
                              "each in its own narrow cone after ten layers.")
 
@@ -424,7 +426,7 @@ def sphere_toy_figure(paths: dict, swap: bool = True) -> InteractiveFigure:
                  f"gap {modality_gap(images, end):.2f}")
         frames.append({"label": tau_label(tau), "title": title, "traces": traces})
     background = sphere_wireframe() + [_xyz(images, "images", color="#0173B2", size=6)]
-    return slider_figure(frames, slider_label="τ", three_d=True, background=background,
+    return slider_figure(frames, slider_label="τ", three_d=True, background=background, height=600,
                          alt="The sphere toy: at small τ the captions move away from the images' "
                              "equator, at large τ onto it.")
 

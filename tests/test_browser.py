@@ -408,8 +408,8 @@ def _interact(page, index: int) -> dict:
     turned = None
     if before["three_d"]:
         camera = page.eval_on_selector_all(".gapnotes-interactive", _CAMERA_JS, index)
-        plot = box.locator(".gl-container").bounding_box() or box.locator(".svg-container").bounding_box()
-        middle = (plot["x"] + plot["width"] / 2, plot["y"] + plot["height"] * 0.4)
+        plot = box.locator("canvas").first.bounding_box()  # the WebGL scene
+        middle = (plot["x"] + plot["width"] / 2, plot["y"] + plot["height"] / 2)
         _drag(page, middle, (middle[0] + 160, middle[1] + 40))
         turned = camera != page.eval_on_selector_all(".gapnotes-interactive", _CAMERA_JS, index)
     return {"before": before["title"], "after": after["title"], "turned": turned}

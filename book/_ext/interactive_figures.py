@@ -39,6 +39,7 @@ def _copy(app, exception):
 
 
 def setup(app):
-    app.connect("html-page-context", _load_where_needed)
+    # before dedupe_assets (priority 100), which hands the page a new list of scripts
+    app.connect("html-page-context", _load_where_needed, priority=50)
     app.connect("build-finished", _copy)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
