@@ -31,11 +31,13 @@ chapter 4's three models for 4,800 steps and score every doubling on 2,000 valid
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 from pathlib import Path
 
 import numpy as np
 
+from ._files import atomic_write_text
 from ._validation import check_int
 from .experiments import METHODS
 
@@ -165,8 +167,9 @@ def training_curves(configs, record_at=None, device=None, stop_after=None, n_ini
     return pd.concat(frames, ignore_index=True)
 
 
-def training_snapshots(runs: dict, record_at, n_show: int = 150, n_init: int = 10, device=None) -> dict:
-    """Train ``runs`` (name → TrainConfig, no cache) and keep a 2-D picture of each checkpoint.
+def training_snapshots(runs: dict, record_at, n_show: int = 150, n_init: int = 10, device=None,
+                       cache: bool = True) -> dict:
+    """Train ``runs`` (name → TrainConfig) and keep a 2-D picture of each checkpoint.
 
     All configs must train as one stacked ensemble (they may differ only in the member fields:
     seed, loss, temperature …). At step 0 and after every step of ``record_at`` the validation
@@ -175,6 +178,11 @@ def training_snapshots(runs: dict, record_at, n_show: int = 150, n_init: int = 1
     (image centre minus caption centre) and the principal axis of its last checkpoint (images and
     captions pooled) orthogonal to it. The gap and the V-measure by shape (:func:`checkpoint_scores`,
     ``n_init`` k-means restarts) are measured on all validation pairs.
+
+    The models are trained again (the checkpoints' pictures are taken during training), so the
+    result is kept on disk (``cache_dir()/snapshots/``, JSON), keyed by the runs' cache keys,
+    ``record_at``, ``n_show``, ``n_init``, the device type and a fingerprint of gapnotes' source and
+    library versions: a second build reads it; ``cache=False`` trains anyway and writes nothing.
 
     Returns ``{name: {"step": [...], "images": [(n_show, 2), ...], "texts": [...],
     "gap": [...], "v_measure": [...], "shape": [str] * n_show}}``.
@@ -192,7 +200,12 @@ def training_snapshots(runs: dict, record_at, n_show: int = 150, n_init: int = 1
         raise ValueError("runs must train as one ensemble: they may differ only in seed, loss, "
                          "loss_options and the temperature fields")
     n_show = check_int(n_show, "n_show", minimum=2)
+    n_init = check_int(n_init, "n_init", minimum=1)
+    record_at = sorted({check_int(step, "record_at", minimum=1) for step in record_at})
     device = get_device(device) if device is not None else get_device()
+    path = _snapshot_path(names, configs, record_at, n_show, n_init, device.type)
+    if cache and path.is_file():
+        return _snapshots_from_json(json.loads(path.read_text(encoding="utf-8")))
     kept = []  # (images, texts) of the shown pairs, per checkpoint and member, in calling order
     shapes = []  # the validation pairs' shapes (the same pairs at every call)
 
@@ -215,7 +228,35 @@ def training_snapshots(runs: dict, record_at, n_show: int = 150, n_init: int = 1
                      "gap": history["gap"].astype(float).tolist(),
                      "v_measure": history["v_measure"].astype(float).tolist(),
                      "shape": list(shapes)}
+    if cache:
+        atomic_write_text(path, json.dumps(_snapshots_to_json(out)))
     return out
+
+
+_PICTURES = ("images", "texts")
+
+
+def _snapshot_path(names, configs, record_at, n_show, n_init, device_type) -> Path:
+    """Where :func:`training_snapshots` keeps one result (see its docstring for the key)."""
+    from .claims.runner import _code_fingerprint
+    from .data import cache_dir
+    from .train import cache_key
+
+    payload = json.dumps({"runs": dict(zip(names, map(cache_key, configs))), "record_at": record_at,
+                          "n_show": n_show, "n_init": n_init, "device": device_type,
+                          "code": _code_fingerprint()}, sort_keys=True)
+    return cache_dir() / "snapshots" / f"{hashlib.sha256(payload.encode()).hexdigest()[:32]}.json"
+
+
+def _snapshots_to_json(snapshots: dict) -> dict:
+    """Arrays as nested lists (exact: JSON keeps a float64's shortest round-trip form)."""
+    return {name: {key: [a.tolist() for a in value] if key in _PICTURES else value
+                   for key, value in run.items()} for name, run in snapshots.items()}
+
+
+def _snapshots_from_json(stored: dict) -> dict:
+    return {name: {key: [np.asarray(a, dtype=np.float64) for a in value] if key in _PICTURES else value
+                   for key, value in run.items()} for name, run in stored.items()}
 
 
 def _picture_axes(pictures) -> np.ndarray:

@@ -145,10 +145,24 @@ def test_content_groups_and_shift_figure():
         interactive.shift_figure(images, texts, sweep.drop(columns="v_measure"), groups)
 
 
-def test_training_snapshots_pictures_every_checkpoint():
+def test_training_snapshots_pictures_every_checkpoint(cache, monkeypatch):
     small = TrainConfig(steps=20, batch_size=32, n_train=256, n_val=64, warmup_steps=5)
     runs = {"CLIP": small, "ModGap": small.replace(loss="modgap", temperature=0.1, learn_temperature=False)}
     snapshots = dynamics.training_snapshots(runs, record_at=[10, 20], n_show=16, n_init=2, device="cpu")
+    # kept on disk: a second call reads the same numbers without training
+    import gapnotes.training.loop as loop
+
+    monkeypatch.setattr(loop, "train_members", lambda *a, **k: pytest.fail("trained again"))
+    again = dynamics.training_snapshots(runs, record_at=[20, 10], n_show=16, n_init=2, device="cpu")
+    assert len(list((cache / "snapshots").glob("*.json"))) == 1
+    for name, run in snapshots.items():
+        assert again[name]["gap"] == run["gap"] and again[name]["shape"] == run["shape"]
+        assert all(np.array_equal(a, b) for a, b in zip(again[name]["images"], run["images"]))
+    with pytest.raises(pytest.fail.Exception, match="trained again"):
+        dynamics.training_snapshots(runs, record_at=[10, 20], n_show=16, n_init=2, device="cpu", cache=False)
+    with pytest.raises(ValueError, match="record_at"):
+        dynamics.training_snapshots(runs, record_at=[0], device="cpu")
+    monkeypatch.undo()
     for run in snapshots.values():
         assert run["step"] == [0, 10, 20]
         assert len(run["images"]) == 3 and run["texts"][2].shape == (16, 2)
