@@ -31,13 +31,13 @@ chapter 4's three models for 4,800 steps and score every doubling on 2,000 valid
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 from pathlib import Path
 
 import numpy as np
 
 from ._files import atomic_write_text
+from ._results import result_path
 from ._validation import check_int
 from .experiments import METHODS
 
@@ -180,16 +180,17 @@ def training_snapshots(runs: dict, record_at, n_show: int = 150, n_init: int = 1
     ``n_init`` k-means restarts) are measured on all validation pairs.
 
     The models are trained again (the checkpoints' pictures are taken during training), so the
-    result is kept on disk (``cache_dir()/snapshots/``, JSON), keyed by the runs' cache keys,
-    ``record_at``, ``n_show``, ``n_init``, the device type and a fingerprint of gapnotes' source and
-    library versions: a second build reads it; ``cache=False`` trains anyway and writes nothing.
+    result is kept on disk (:mod:`gapnotes._results`: ``cache_dir()/snapshots/``, JSON), keyed by
+    the runs' cache keys, ``record_at``, ``n_show``, ``n_init``, the device type and a fingerprint of
+    gapnotes' source and library versions: a second build reads it; ``cache=False`` trains anyway
+    and writes nothing.
 
     Returns ``{name: {"step": [...], "images": [(n_show, 2), ...], "texts": [...],
     "gap": [...], "v_measure": [...], "shape": [str] * n_show}}``.
     """
     from .device import get_device
     from .synthetic import SHAPES
-    from .train import _checked, ensembles
+    from .train import _checked, cache_key, ensembles
     from .training.loop import train_members
 
     if not isinstance(runs, dict) or not runs:
@@ -203,7 +204,9 @@ def training_snapshots(runs: dict, record_at, n_show: int = 150, n_init: int = 1
     n_init = check_int(n_init, "n_init", minimum=1)
     record_at = sorted({check_int(step, "record_at", minimum=1) for step in record_at})
     device = get_device(device) if device is not None else get_device()
-    path = _snapshot_path(names, configs, record_at, n_show, n_init, device.type)
+    path = result_path("snapshots", {"runs": dict(zip(names, map(cache_key, configs))),
+                                     "record_at": record_at, "n_show": n_show, "n_init": n_init,
+                                     "device": device.type})
     if cache and path.is_file():
         return _snapshots_from_json(json.loads(path.read_text(encoding="utf-8")))
     kept = []  # (images, texts) of the shown pairs, per checkpoint and member, in calling order
@@ -234,18 +237,6 @@ def training_snapshots(runs: dict, record_at, n_show: int = 150, n_init: int = 1
 
 
 _PICTURES = ("images", "texts")
-
-
-def _snapshot_path(names, configs, record_at, n_show, n_init, device_type) -> Path:
-    """Where :func:`training_snapshots` keeps one result (see its docstring for the key)."""
-    from .claims.runner import _code_fingerprint
-    from .data import cache_dir
-    from .train import cache_key
-
-    payload = json.dumps({"runs": dict(zip(names, map(cache_key, configs))), "record_at": record_at,
-                          "n_show": n_show, "n_init": n_init, "device": device_type,
-                          "code": _code_fingerprint()}, sort_keys=True)
-    return cache_dir() / "snapshots" / f"{hashlib.sha256(payload.encode()).hexdigest()[:32]}.json"
 
 
 def _snapshots_to_json(snapshots: dict) -> dict:

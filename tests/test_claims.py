@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from gapnotes import claims, dynamics, metrics, synthetic
+from gapnotes import _results, claims, dynamics, metrics, synthetic
 from gapnotes.claims import registry, runner, statistics
 from gapnotes.data import DATA_DIR_ENV
 
@@ -288,7 +288,7 @@ def test_a_measurement_is_stored_and_read_back_until_the_code_changes(cache, mon
     assert runner._measured(claim, 3, cpu) == first and calls == [3]  # read back, not measured
     assert len(list((cache / "measurements").glob("*.json"))) == 1
     runner._measured(claim, 4, cpu)  # another seed
-    monkeypatch.setattr(runner, "_code_fingerprint", lambda: "changed code")
+    monkeypatch.setattr(_results, "code_fingerprint", lambda: "changed code")
     runner._measured(claim, 3, cpu)  # the same seed after a change to gapnotes
     assert calls == [3, 4, 3]
 
@@ -340,7 +340,7 @@ def test_plot_methods_per_seed_draws_one_panel_per_metric():
 
 def test_the_code_fingerprint_covers_the_whole_package():
     """A change anywhere in gapnotes (a metric, the trainer) must measure the claims again."""
-    root = runner._package_root()
+    root = _results.package_root()
     assert (root / "metrics.py").is_file() and (root / "claims" / "ledger.py").is_file()
 
 

@@ -152,17 +152,17 @@ def test_training_snapshots_pictures_every_checkpoint(cache, monkeypatch):
     # kept on disk: a second call reads the same numbers without training
     import gapnotes.training.loop as loop
 
-    monkeypatch.setattr(loop, "train_members", lambda *a, **k: pytest.fail("trained again"))
-    again = dynamics.training_snapshots(runs, record_at=[20, 10], n_show=16, n_init=2, device="cpu")
-    assert len(list((cache / "snapshots").glob("*.json"))) == 1
-    for name, run in snapshots.items():
-        assert again[name]["gap"] == run["gap"] and again[name]["shape"] == run["shape"]
-        assert all(np.array_equal(a, b) for a, b in zip(again[name]["images"], run["images"]))
-    with pytest.raises(pytest.fail.Exception, match="trained again"):
-        dynamics.training_snapshots(runs, record_at=[10, 20], n_show=16, n_init=2, device="cpu", cache=False)
-    with pytest.raises(ValueError, match="record_at"):
-        dynamics.training_snapshots(runs, record_at=[0], device="cpu")
-    monkeypatch.undo()
+    with monkeypatch.context() as patched:
+        patched.setattr(loop, "train_members", lambda *a, **k: pytest.fail("trained again"))
+        again = dynamics.training_snapshots(runs, record_at=[20, 10], n_show=16, n_init=2, device="cpu")
+        assert len(list((cache / "snapshots").glob("*.json"))) == 1
+        for name, run in snapshots.items():
+            assert again[name]["gap"] == run["gap"] and again[name]["shape"] == run["shape"]
+            assert all(np.array_equal(a, b) for a, b in zip(again[name]["images"], run["images"]))
+        with pytest.raises(pytest.fail.Exception, match="trained again"):
+            dynamics.training_snapshots(runs, record_at=[10, 20], n_show=16, n_init=2, device="cpu", cache=False)
+        with pytest.raises(ValueError, match="record_at"):
+            dynamics.training_snapshots(runs, record_at=[0], device="cpu")
     for run in snapshots.values():
         assert run["step"] == [0, 10, 20]
         assert len(run["images"]) == 3 and run["texts"][2].shape == (16, 2)

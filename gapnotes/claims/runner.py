@@ -17,7 +17,6 @@ on fewer seeds, when a seed misses a threshold; the two verdicts are in :mod:`ga
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import sys
 from pathlib import Path
@@ -31,29 +30,6 @@ __all__ = ["select", "configs", "run", "rejudge", "kept", "kept_records", "poole
 RECORDS = Path(__file__).resolve().parent / "records"
 
 
-def _package_root() -> Path:
-    """The gapnotes folder: every module a measurement may run, not the claims subpackage alone."""
-    return Path(__file__).resolve().parents[1]
-
-
-@functools.lru_cache(maxsize=1)
-def _code_fingerprint() -> str:
-    """sha256 of every source file of gapnotes and the versions of the libraries a measurement uses."""
-    import hashlib
-    import importlib.metadata
-
-    digest = hashlib.sha256()
-    package = _package_root()
-    for path in sorted(package.rglob("*.py")):
-        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
-    for library in ("torch", "numpy", "scikit-learn", "open_clip_torch"):
-        try:
-            digest.update(f"{library}={importlib.metadata.version(library)}".encode())
-        except importlib.metadata.PackageNotFoundError:
-            digest.update(f"{library}=absent".encode())
-    return digest.hexdigest()
-
-
 def _measured(claim: Claim, seed: int, device) -> dict:
     """``claim.measure(seed, device)``, stored on disk beside the models it measured.
 
@@ -63,15 +39,12 @@ def _measured(claim: Claim, seed: int, device) -> dict:
     versions, so any change to the code or the models measures again. A fresh
     ``$GAPNOTES_CACHE_DIR`` (a cold run) measures everything.
     """
-    import hashlib
-
     from .._files import atomic_write_text
-    from ..data import cache_dir
+    from .._results import result_path
     from ..train import cache_key
 
-    payload = json.dumps({"claim": claim.id, "seed": seed, "device": device.type, "code": _code_fingerprint(),
-                          "models": [cache_key(c) for c in claim.configs(seed)]}, sort_keys=True)
-    path = cache_dir() / "measurements" / f"{hashlib.sha256(payload.encode()).hexdigest()[:32]}.json"
+    path = result_path("measurements", {"claim": claim.id, "seed": seed, "device": device.type,
+                                        "models": [cache_key(c) for c in claim.configs(seed)]})
     if path.is_file():
         return json.loads(path.read_text(encoding="utf-8"))["values"]
     values = {name: float(value) for name, value in claim.measure(seed, device).items()}
